@@ -1,0 +1,27 @@
+# Shared by Scripts/demo and Scripts/test: find the repository root and make sure the
+# Debian packages srd builds against are installed.
+set -euo pipefail
+SRD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export SRD_ROOT
+SRD_PACKAGES=(pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libopenblas-dev)
+
+srd_install_packages() {
+    local missing=()
+    for p in "${SRD_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "srd: installing ${missing[*]}" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "srd: missing system packages; run:" >&2
+        echo "  sudo apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+}
+
+srd_require_swift() {
+    command -v swift >/dev/null 2>&1 || { echo "srd: the Swift toolchain (6.0 or newer) is not on PATH" >&2; exit 1; }
+}
