@@ -1,0 +1,21 @@
+/// A super-resolution model ready to run: weights loaded and pre-transformed once.
+///
+/// A model is shared by all workers; each worker makes its own `SuperResolutionRunner`, which owns
+/// the activations and workspaces planned for its tile size, so nothing is allocated per frame
+/// and no state is shared between threads.
+public protocol SuperResolutionModel: AnyObject, Sendable {
+    /// A short name for logs and reports (`bicubic`, `edsr-x2`, a file stem).
+    var name: String { get }
+    /// The integer upscaling factor.
+    var scale: Int { get }
+    /// Multiply-accumulates x 2 per output pixel (0 for classical scalers); for `srd bench`.
+    var flopsPerOutputPixel: Double { get }
+    /// Per-worker state; call once per thread.
+    func makeRunner() -> SuperResolutionRunner
+}
+
+/// Per-worker execution state of a model. Not thread-safe: one per worker.
+public protocol SuperResolutionRunner: AnyObject {
+    /// Upscales an RGB image (3 planes, 0...1) by the model's scale. The result is not clamped.
+    func upscale(_ rgb: PlanarImage) throws -> PlanarImage
+}
