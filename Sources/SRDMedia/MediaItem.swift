@@ -86,6 +86,11 @@ public final class PassthroughPacket: @unchecked Sendable {
     public var pts: Int64? { packet.pointee.pts == avNoPTS ? nil : packet.pointee.pts }
     public var dts: Int64? { packet.pointee.dts == avNoPTS ? nil : packet.pointee.dts }
     public var duration: Int64 { packet.pointee.duration }
+    /// A 3GPP text sample with no text (2-byte zero length): a gap between cues.
+    var isEmptyTextSample: Bool {
+        packet.pointee.size == 2 && packet.pointee.data[0] == 0 && packet.pointee.data[1] == 0
+    }
+
     /// The payload bytes.
     public var data: [UInt8] {
         guard let d = packet.pointee.data, packet.pointee.size > 0 else { return [] }

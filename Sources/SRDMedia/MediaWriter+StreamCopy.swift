@@ -16,6 +16,16 @@ extension MediaWriter {
                 }
                 continue
             }
+            if type == .attachment {
+                // Attachments (fonts, cover files) are often of no known codec; only Matroska
+                // has a place for them.
+                guard formatName == "matroska" else {
+                    appendWarning("input stream \(s.index) (attachment \(attachmentName(s))) is not copied: \(formatName) cannot carry it")
+                    continue
+                }
+                streamMap[s.index] = try addCopiedStream(s)
+                continue
+            }
             if codecID == AV_CODEC_ID_NONE {
                 appendWarning("input stream \(s.index) (\(type.rawValue), unknown codec) is not copied")
                 continue
@@ -26,7 +36,17 @@ extension MediaWriter {
             }
             let out = try addCopiedStream(s)
             streamMap[s.index] = out
+            if codecID == AV_CODEC_ID_MOV_TEXT, Self.movFamily.contains(formatName) {
+                dropsEmptyTextSamples.insert(s.index)
+            }
         }
+    }
+
+    /// Muxers of the QuickTime family: they store rotation and regenerate mov_text gap samples.
+    static let movFamily: Set<String> = ["mov", "mp4", "ipod", "3gp", "3g2", "ismv", "f4v", "psp"]
+
+    private func attachmentName(_ s: InputLayout.Stream) -> String {
+        s.metadata.first { $0.0.lowercased() == "filename" }?.1 ?? "unnamed"
     }
 
     private func addCopiedStream(_ s: InputLayout.Stream) throws -> Int {

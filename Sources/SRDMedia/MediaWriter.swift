@@ -25,6 +25,9 @@ public final class MediaWriter: @unchecked Sendable {
     private let videoOutIndex: Int
     /// Input stream index -> output stream index, for copied streams.
     var streamMap: [Int: Int] = [:]
+    /// Input mov_text streams whose empty gap samples are dropped: the mov muxer writes its own
+    /// at the end of every cue, so copying the input's would double them.
+    var dropsEmptyTextSamples: Set<Int> = []
     private let encoderTimeBase: AVRational
     private var lastPTS: Int64?
     private var scratch: UnsafeMutablePointer<AVPacket>?
@@ -90,6 +93,9 @@ public final class MediaWriter: @unchecked Sendable {
         setEntries(vin.metadata, on: &vout.pointee.metadata, except: ["encoder"])
         if let matrix = vin.displayMatrix {
             try Self.setDisplayMatrix(matrix, on: vout, path: path)
+            if !Self.movFamily.contains(formatName) {
+                warnings.append("\(formatName) output may not keep the input's rotation (\(source.rotation) degrees)")
+            }
         }
 
         try copyStreams(layout)
@@ -127,6 +133,7 @@ public final class MediaWriter: @unchecked Sendable {
     public func write(packet: PassthroughPacket) throws {
         guard !done else { throw MediaError(.invalidArgument, "\(path) is already finished") }
         guard let out = streamMap[packet.streamIndex], let scratch else { return }
+        if dropsEmptyTextSamples.contains(packet.streamIndex), packet.isEmptyTextSample { return }
         try check(av_packet_ref(scratch, packet.packet), .writeFailed, "cannot reference a packet for \(path)")
         scratch.pointee.stream_index = Int32(out)
         scratch.pointee.pos = -1

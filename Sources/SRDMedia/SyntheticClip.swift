@@ -146,7 +146,9 @@ public enum SyntheticClip {
         vst.pointee.sample_aspect_ratio = o.sampleAspectRatio.av
         if let r = o.rotation {
             var m = [Int32](repeating: 0, count: 9)
-            m.withUnsafeMutableBufferPointer { av_display_rotation_set($0.baseAddress, -r) }
+            // av_display_rotation_set takes the clockwise angle (av_display_rotation_get returns
+            // counter-clockwise), so a player asked to turn by r clockwise gets r here.
+            m.withUnsafeMutableBufferPointer { av_display_rotation_set($0.baseAddress, r) }
             try MediaWriter.setDisplayMatrix(m, on: vst, path: path)
         }
 
