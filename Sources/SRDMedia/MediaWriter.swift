@@ -44,7 +44,8 @@ public final class MediaWriter: @unchecked Sendable {
         let layout = reader.layout
         let source = reader.video
         let format = settings.formatName
-            ?? Self.chooseFormat(outputPath: path, inputFormat: layout.formatName, videoCodec: settings.codec)
+            ?? Self.chooseFormat(outputPath: path, inputPath: layout.path, inputFormat: layout.formatName,
+                                 videoCodec: settings.codec)
         container = try OutputContainer(path: path, formatName: format)
         formatName = container.formatName
         guard width > 0, height > 0 else {

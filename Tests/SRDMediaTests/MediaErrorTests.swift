@@ -4,6 +4,8 @@ import SRDTesting
 import XCTest
 
 final class MediaErrorTests: XCTestCase {
+    override class func setUp() { MediaLog.setLevel(.error) }
+
     func testMissingFile() throws {
         XCTAssertThrowsError(try MediaReader(path: "/nonexistent/clip.mp4")) { error in
             let e = error as? MediaError
@@ -15,7 +17,7 @@ final class MediaErrorTests: XCTestCase {
     func testEmptyFile() throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("empty.mp4")
-        FileManager.default.createFile(atPath: path, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data()))
         XCTAssertThrowsError(try MediaReader(path: path)) { error in
             let e = error as? MediaError
             XCTAssertEqual(e?.kind, .openFailed)
@@ -28,7 +30,7 @@ final class MediaErrorTests: XCTestCase {
         let dir = try TemporaryDirectory()
         let path = dir.file("noise.mp4")
         var rng = SystemRandomNumberGenerator()
-        FileManager.default.createFile(atPath: path, contents: Data((0..<20000).map { _ in UInt8.random(in: 0...255, using: &rng) }))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data((0..<20000).map { _ in UInt8.random(in: 0...255, using: &rng) })))
         XCTAssertThrowsError(try MediaReader(path: path)) { error in
             let e = error as? MediaError
             XCTAssertNotNil(e)
@@ -64,6 +66,9 @@ final class MediaErrorTests: XCTestCase {
                 }
                 XCTAssertLessThan(frames, 48, ext)
                 XCTAssertGreaterThan(frames, 0, "\(ext): decodes what it can")
+                if ext == "mkv" {
+                    XCTAssertTrue(reader.warnings.contains { $0.contains("truncated?") }, "\(reader.warnings)")
+                }
             } catch let e as MediaError {
                 // mp4 keeps its index at the end: half a file cannot be opened at all.
                 XCTAssertEqual(ext, "mp4", "\(e)")

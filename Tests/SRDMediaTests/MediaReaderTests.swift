@@ -4,6 +4,8 @@ import SRDTesting
 import XCTest
 
 final class MediaReaderTests: XCTestCase {
+    override class func setUp() { MediaLog.setLevel(.error) }
+
     func testDecodesEveryFrameWithItsTimestamp() throws {
         let dir = try TemporaryDirectory()
         let path = try makeClip(in: dir, name: "cfr.mp4") { $0.frames = 30 }

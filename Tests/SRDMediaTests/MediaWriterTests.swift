@@ -4,6 +4,8 @@ import SRDTesting
 import XCTest
 
 final class MediaWriterTests: XCTestCase {
+    override class func setUp() { MediaLog.setLevel(.error) }
+
     func testVariableFrameRateTimestampsSurviveTranscode() throws {
         let dir = try TemporaryDirectory()
         let input = try makeClip(in: dir, name: "vfr.mkv") { $0.frames = 18; $0.variableFrameRate = true }
@@ -216,3 +218,46 @@ final class MediaWriterTests: XCTestCase {
     }
 }
 
+
+final class MediaWriterColourAndCodecTests: XCTestCase {
+    override class func setUp() { MediaLog.setLevel(.error) }
+
+    func testFullRangeSourceDecodesAndStaysFullRange() throws {
+        let dir = try TemporaryDirectory()
+        let input = try makeClip(in: dir, name: "full.mkv") {
+            $0.pattern = .colourBars; $0.frames = 2; $0.crf = 0; $0.width = 320; $0.height = 180; $0.colorTags = .bt709Full
+        }
+        let raw = try MediaProbe.firstFrameRawPlanes(of: input)
+        XCTAssertEqual(Float(raw.planes[0][90 * 320 + 20]), 255 * 0.75, accuracy: 1.5, "full-range white Y")
+        XCTAssertEqual(Float(raw.planes[0][90 * 320 + 7 * 40 + 20]), 0, accuracy: 1.5, "full-range black Y")
+        let a = try readFrames(input)[0].image
+        XCTAssertEqual(mean(a, channel: 0, x: 212..<228, y: 60..<150), 0.75, accuracy: 0.01)
+        XCTAssertEqual(mean(a, channel: 2, x: 252..<268, y: 60..<150), 0.75, accuracy: 0.01)
+        let output = dir.file("out.mkv")
+        try transcode(input, to: output, settings: EncodeSettings(crf: 0, preset: "veryfast"))
+        XCTAssertEqual(try MediaProbe.video(of: output).range, "pc")
+        let b = try readFrames(output)[0].image
+        XCTAssertEqual(mean(b, channel: 0, x: 212..<228, y: 60..<150), 0.75, accuracy: 0.01)
+    }
+
+    func testEncoderWithoutCRFOrPresetAndWithoutDeepFormats() throws {
+        let dir = try TemporaryDirectory()
+        let input = try makeClip(in: dir, name: "in10.mkv") { $0.frames = 3; $0.pixelFormat = "yuv420p10le" }
+        let output = dir.file("out.mkv")
+        let (_, writer) = try transcode(input, to: output, settings: EncodeSettings(codec: "mpeg4", extraOptions: ["b": "600k"]))
+        XCTAssertEqual(writer.pixelFormat, "yuv420p", "mpeg4 has no 10-bit format")
+        XCTAssertEqual(writer.warnings.filter { $0.contains("has no option") }.count, 2, "\(writer.warnings)")
+        let v = try MediaProbe.video(of: output)
+        XCTAssertEqual([v.codec, v.pixelFormat], ["mpeg4", "yuv420p"])
+        XCTAssertEqual(try MediaProbe.videoFramePTS(of: output).pts.count, 3)
+    }
+
+    func testExplicitPixelFormatIsUsed() throws {
+        let dir = try TemporaryDirectory()
+        let input = try makeClip(in: dir, name: "in.mkv") { $0.frames = 2 }
+        let output = dir.file("out.mkv")
+        let (_, writer) = try transcode(input, to: output, settings: EncodeSettings(preset: "veryfast", pixelFormat: "yuv444p10le"))
+        XCTAssertEqual(writer.pixelFormat, "yuv444p10le")
+        XCTAssertEqual(try MediaProbe.video(of: output).pixelFormat, "yuv444p10le")
+    }
+}
