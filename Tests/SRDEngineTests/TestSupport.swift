@@ -21,7 +21,7 @@ func assertClose(_ a: Tensor, _ b: Tensor, _ tolerance: Float, _ what: String, f
     XCTAssertEqual(a.count, b.count, "\(what): sizes \(a.shape) vs \(b.shape)", file: file, line: line)
     guard a.count == b.count else { return }
     let d = a.maxAbsDifference(b)
-    XCTAssertLessThan(d, tolerance, "\(what): max abs difference \(d)", file: file, line: line)
+    XCTAssertLessThanOrEqual(d, tolerance, "\(what): max abs difference \(d)", file: file, line: line)
 }
 
 /// A temporary directory removed at the end of the test.

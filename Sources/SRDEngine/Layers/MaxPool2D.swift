@@ -14,7 +14,7 @@ public struct MaxPool2D: Layer {
         return Shape3(input.c, h, w)
     }
 
-    public var geometry: LayerGeometry { LayerGeometry(reach: kernel, downscale: stride) }
+    public var geometry: LayerGeometry { LayerGeometry(reach: kernel - 1, downscale: stride) }
 
     public func forward(_ input: FeatureMap, into output: FeatureMap, workspace: Workspace) {
         let o = outputShape(for: input.shape)
