@@ -19,14 +19,51 @@ public final class TiledExecutor {
     }
 
     /// Tile rectangles (x, y, width, height) of the cores, in input pixels.
+    ///
+    /// The grid (columns x rows of near-equal cores) is the one that computes the fewest pixels,
+    /// margins included, among grids whose extended tiles fit in (tileSize + 2 x radius)^2 pixels,
+    /// the memory the tile size stands for. A 480 x 270 frame with a 37-pixel radius thus runs as
+    /// two full-height tiles rather than a 2 x 2 grid of 256-pixel squares.
     public func tiles(width: Int, height: Int) -> [(x: Int, y: Int, width: Int, height: Int)] {
         guard let t = tileSize, t < width || t < height else { return [(0, 0, width, height)] }
-        var out: [(Int, Int, Int, Int)] = []
-        for y in stride(from: 0, to: height, by: t) {
-            for x in stride(from: 0, to: width, by: t) {
-                out.append((x, y, min(t, width - x), min(t, height - y)))
+        let m = program.receptiveRadius, a = program.alignment
+        let budget = (t + 2 * m) * (t + 2 * m)
+        // Cores along one axis split into n near-equal parts, and the summed / largest extended length.
+        func split(_ length: Int, _ n: Int) -> (cores: [(Int, Int)], total: Int, largest: Int) {
+            var cores: [(Int, Int)] = [], total = 0, largest = 0
+            for i in 0..<n {
+                let start = length * i / n, end = length * (i + 1) / n
+                cores.append((start, end - start))
+                let e0 = n == 1 ? 0 : max(0, start - m) / a * a
+                let e1 = n == 1 ? length : min(length, end + m)
+                total += e1 - e0
+                largest = max(largest, e1 - e0)
+            }
+            return (cores, total, largest)
+        }
+        var best: (cost: Int, count: Int, xs: [(Int, Int)], ys: [(Int, Int)])?
+        let maxX = max(1, (width + t - 1) / t * 2), maxY = max(1, (height + t - 1) / t * 2)
+        for nx in 1...min(maxX, width) {
+            let sx = split(width, nx)
+            for ny in 1...min(maxY, height) {
+                let sy = split(height, ny)
+                guard sx.largest * sy.largest <= budget else { continue }
+                let cost = sx.total * sy.total
+                if best == nil || cost < best!.cost || (cost == best!.cost && nx * ny < best!.count) {
+                    best = (cost, nx * ny, sx.cores, sy.cores)
+                }
             }
         }
+        guard let grid = best else {
+            // Only when the radius dwarfs the tile: fall back to squares of the tile size.
+            var out: [(Int, Int, Int, Int)] = []
+            for y in stride(from: 0, to: height, by: t) {
+                for x in stride(from: 0, to: width, by: t) { out.append((x, y, min(t, width - x), min(t, height - y))) }
+            }
+            return out
+        }
+        var out: [(Int, Int, Int, Int)] = []
+        for (y, h) in grid.ys { for (x, w) in grid.xs { out.append((x, y, w, h)) } }
         return out
     }
 
