@@ -47,63 +47,70 @@ struct PolyExpansion {
     func expand(_ img: FloatImage) -> [Float] {
         let w = img.width, h = img.height
         var dst = [Float](repeating: 0, count: w * h * 5)
-        // one row of vertical sums: (sum g, sum x g (odd in y), sum x^2 g), padded by n pixels each side
-        var row = [Float](repeating: 0, count: (w + 2 * n) * 3)
         img.data.withUnsafeBufferPointer { src in
             dst.withUnsafeMutableBufferPointer { out in
-                row.withUnsafeMutableBufferPointer { rowBuf in
-                    let r = rowBuf.baseAddress! + n * 3
-                    for y in 0..<h {
-                        let s0 = y * w
-                        for x in 0..<w {
-                            r[x * 3] = src[s0 + x] * g[n]
-                            r[x * 3 + 1] = 0
-                            r[x * 3 + 2] = 0
-                        }
-                        for k in 1...n {
-                            let up = max(y - k, 0) * w, down = min(y + k, h - 1) * w
-                            let gk = g[n + k], xgk = xg[n + k], xxgk = xxg[n + k]
-                            for x in 0..<w {
-                                let a = src[up + x], b = src[down + x]
-                                let p = a + b
-                                r[x * 3] += gk * p
-                                r[x * 3 + 1] += xgk * (b - a)
-                                r[x * 3 + 2] += xxgk * p
-                            }
-                        }
-                        // replicate the edge columns into the padding
-                        for x in 1...n {
-                            for c in 0..<3 {
-                                r[-x * 3 + c] = r[c]
-                                r[(w - 1 + x) * 3 + c] = r[(w - 1) * 3 + c]
-                            }
-                        }
-                        let o = y * w * 5
-                        let g0 = Double(g[n])
-                        for x in 0..<w {
-                            var b1 = Double(r[x * 3]) * g0, b2 = 0.0, b3 = Double(r[x * 3 + 1]) * g0
-                            var b4 = 0.0, b5 = Double(r[x * 3 + 2]) * g0, b6 = 0.0
-                            for k in 1...n {
-                                let rp = (x + k) * 3, rm = (x - k) * 3
-                                let gk = Double(g[n + k]), xgk = Double(xg[n + k]), xxgk = Double(xxg[n + k])
-                                let t = Double(r[rp] + r[rm])
-                                b1 += t * gk
-                                b4 += t * xxgk
-                                b2 += Double(r[rp] - r[rm]) * xgk
-                                b3 += Double(r[rp + 1] + r[rm + 1]) * gk
-                                b6 += Double(r[rp + 1] - r[rm + 1]) * xgk
-                                b5 += Double(r[rp + 2] + r[rm + 2]) * gk
-                            }
-                            out[o + x * 5] = Float(b3 * ig11)               // y
-                            out[o + x * 5 + 1] = Float(b2 * ig11)           // x
-                            out[o + x * 5 + 2] = Float(b1 * ig03 + b5 * ig33) // yy
-                            out[o + x * 5 + 3] = Float(b1 * ig03 + b4 * ig33) // xx
-                            out[o + x * 5 + 4] = Float(b6 * ig55)           // xy
-                        }
+                Parallel.rows(h, costPerRow: w * (2 * n + 1) * 9) { range in
+                    // vertical sums for one row: (sum g, sum x g (odd in y), sum x^2 g) per pixel,
+                    // padded by n pixels each side
+                    var row = [Float](repeating: 0, count: (w + 2 * n) * 3)
+                    row.withUnsafeMutableBufferPointer { rowBuf in
+                        let r = rowBuf.baseAddress! + n * 3
+                        for y in range { expandRow(y, src, w, h, r, out) }
                     }
                 }
             }
         }
         return dst
+    }
+
+    private func expandRow(_ y: Int, _ src: UnsafeBufferPointer<Float>, _ w: Int, _ h: Int,
+                           _ r: UnsafeMutablePointer<Float>, _ out: UnsafeMutableBufferPointer<Float>) {
+        let s0 = y * w
+        let g0f = g[n]
+        for x in 0..<w {
+            r[x * 3] = src[s0 + x] * g0f
+            r[x * 3 + 1] = 0
+            r[x * 3 + 2] = 0
+        }
+        for k in 1...n {
+            let up = max(y - k, 0) * w, down = min(y + k, h - 1) * w
+            let gk = g[n + k], xgk = xg[n + k], xxgk = xxg[n + k]
+            for x in 0..<w {
+                let a = src[up + x], b = src[down + x]
+                let p = a + b
+                r[x * 3] += gk * p
+                r[x * 3 + 1] += xgk * (b - a)
+                r[x * 3 + 2] += xxgk * p
+            }
+        }
+        // replicate the edge columns into the padding
+        for x in 1...n {
+            for c in 0..<3 {
+                r[-x * 3 + c] = r[c]
+                r[(w - 1 + x) * 3 + c] = r[(w - 1) * 3 + c]
+            }
+        }
+        let o = y * w * 5
+        let g0 = Double(g0f)
+        for x in 0..<w {
+            var b1 = Double(r[x * 3]) * g0, b2 = 0.0, b3 = Double(r[x * 3 + 1]) * g0
+            var b4 = 0.0, b5 = Double(r[x * 3 + 2]) * g0, b6 = 0.0
+            for k in 1...n {
+                let rp = (x + k) * 3, rm = (x - k) * 3
+                let gk = Double(g[n + k]), xgk = Double(xg[n + k]), xxgk = Double(xxg[n + k])
+                let t = Double(r[rp] + r[rm])
+                b1 += t * gk
+                b4 += t * xxgk
+                b2 += Double(r[rp] - r[rm]) * xgk
+                b3 += Double(r[rp + 1] + r[rm + 1]) * gk
+                b6 += Double(r[rp + 1] - r[rm + 1]) * xgk
+                b5 += Double(r[rp + 2] + r[rm + 2]) * gk
+            }
+            out[o + x * 5] = Float(b3 * ig11)                   // y
+            out[o + x * 5 + 1] = Float(b2 * ig11)               // x
+            out[o + x * 5 + 2] = Float(b1 * ig03 + b5 * ig33)   // yy
+            out[o + x * 5 + 3] = Float(b1 * ig03 + b4 * ig33)   // xx
+            out[o + x * 5 + 4] = Float(b6 * ig55)               // xy
+        }
     }
 }

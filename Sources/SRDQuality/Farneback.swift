@@ -75,8 +75,8 @@ public struct FarnebackFrame: Sendable {
             // Blur the full-resolution frame in proportion to the decimation, then resample.
             let sigma = (1 / s - 1) * 0.5
             let ksize = max(Int((sigma * 5).rounded(.toNearestOrEven)) | 1, 3)
-            let blurred = FloatImage(width: width, height: height, data: samples255).gaussianBlurred(ksize: ksize, sigma: sigma)
-            let level = blurred.resizedLinear(width: lw, height: lh)
+            let level = FloatImage(width: width, height: height, data: samples255)
+                .blurredAndResized(ksize: ksize, sigma: sigma, width: lw, height: lh)
             levels.append(PolyLevel(width: lw, height: lh, coefficients: poly.expand(level)))
         }
         self.pyramid = levels

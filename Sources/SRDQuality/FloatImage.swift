@@ -7,40 +7,76 @@ struct FloatImage {
     var height: Int
     var data: [Float]
 
-    /// `cv::GaussianBlur(src, dst, Size(ksize, ksize), sigma, sigma)` with the default
-    /// BORDER_REFLECT_101. sigma <= 0 takes OpenCV's fixed small kernels (ksize 3: 1/4, 1/2, 1/4).
-    func gaussianBlurred(ksize: Int, sigma: Double) -> FloatImage {
+    /// `cv::GaussianBlur(src, dst, Size(ksize, ksize), sigma, sigma)` (BORDER_REFLECT_101)
+    /// followed by `cv::resize(dst, Size(ow, oh), INTER_LINEAR)`, computing the blur only at the
+    /// rows and columns the resize reads (a quarter of them for a 1/8 level): the result is the
+    /// same as blurring everything first.
+    func blurredAndResized(ksize: Int, sigma: Double, width ow: Int, height oh: Int) -> FloatImage {
         let k = FloatImage.gaussianKernel(ksize, sigma)
         let r = ksize / 2
+        let (xi, xa) = FloatImage.linearTaps(width, ow)
+        let (yi, ya) = FloatImage.linearTaps(height, oh)
+        // the source columns and rows the bilinear resize reads, and their compact positions
+        let cols = FloatImage.readPositions(xi, width), rows = FloatImage.readPositions(yi, height)
+        var colSlot = [Int](repeating: -1, count: width), rowSlot = [Int](repeating: -1, count: height)
+        for (j, c) in cols.enumerated() { colSlot[c] = j }
+        for (j, c) in rows.enumerated() { rowSlot[c] = j }
+        let nc = cols.count, nr = rows.count
+        // horizontal pass at every row, only at the needed columns: (height, nc)
         let xIndex = (0..<(width + 2 * r)).map { reflect101($0 - r, width) }
-        let yIndex = (0..<(height + 2 * r)).map { reflect101($0 - r, height) }
-        var rows = [Float](repeating: 0, count: width * height)
+        var hpass = [Float](repeating: 0, count: height * nc)
         data.withUnsafeBufferPointer { src in
-            rows.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<height {
-                    let o = y * width
-                    for x in 0..<width {
-                        var s: Float = 0
-                        for t in 0..<ksize { s += k[t] * src[o + xIndex[x + t]] }
-                        dst[o + x] = s
+            hpass.withUnsafeMutableBufferPointer { dst in
+                Parallel.rows(height, costPerRow: nc * ksize) { range in
+                    for y in range {
+                        let o = y * width
+                        for (j, c) in cols.enumerated() {
+                            var s: Float = 0
+                            for t in 0..<ksize { s += k[t] * src[o + xIndex[c + t]] }
+                            dst[y * nc + j] = s
+                        }
                     }
                 }
             }
         }
-        var out = [Float](repeating: 0, count: width * height)
-        rows.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<height {
-                    let o = y * width
-                    for t in 0..<ksize {
-                        let w = k[t]
-                        let s = yIndex[y + t] * width
-                        for x in 0..<width { dst[o + x] += w * src[s + x] }
+        // vertical pass only at the needed rows: (nr, nc)
+        var grid = [Float](repeating: 0, count: nr * nc)
+        hpass.withUnsafeBufferPointer { src in
+            grid.withUnsafeMutableBufferPointer { dst in
+                Parallel.rows(nr, costPerRow: nc * ksize) { range in
+                    for j in range {
+                        let o = j * nc
+                        for t in 0..<ksize {
+                            let w = k[t]
+                            let s = reflect101(rows[j] - r + t, height) * nc
+                            for i in 0..<nc { dst[o + i] += w * src[s + i] }
+                        }
                     }
                 }
             }
         }
-        return FloatImage(width: width, height: height, data: out)
+        // bilinear resize from the compact grid
+        var out = [Float](repeating: 0, count: ow * oh)
+        for y in 0..<oh {
+            let y0 = rowSlot[yi[y]], y1 = rowSlot[min(yi[y] + 1, height - 1)], b = ya[y]
+            for x in 0..<ow {
+                let x0 = colSlot[xi[x]], x1 = colSlot[min(xi[x] + 1, width - 1)], a = xa[x]
+                let top = grid[y0 * nc + x0] * (1 - a) + grid[y0 * nc + x1] * a
+                let bot = grid[y1 * nc + x0] * (1 - a) + grid[y1 * nc + x1] * a
+                out[y * ow + x] = top * (1 - b) + bot * b
+            }
+        }
+        return FloatImage(width: ow, height: oh, data: out)
+    }
+
+    /// Sorted source indices read by taps `idx` (each tap reads idx and idx + 1, clamped).
+    static func readPositions(_ idx: [Int], _ n: Int) -> [Int] {
+        var used = [Bool](repeating: false, count: n)
+        for i in idx {
+            used[i] = true
+            used[min(i + 1, n - 1)] = true
+        }
+        return (0..<n).filter { used[$0] }
     }
 
     /// `cv::getGaussianKernel(n, sigma, CV_32F)`.
@@ -66,17 +102,15 @@ struct FloatImage {
         let (xi, xa) = FloatImage.linearTaps(width, ow)
         let (yi, ya) = FloatImage.linearTaps(height, oh)
         var out = [Float](repeating: 0, count: ow * oh)
-        var rowA = [Float](repeating: 0, count: ow), rowB = [Float](repeating: 0, count: ow)
         data.withUnsafeBufferPointer { src in
             for y in 0..<oh {
-                let y0 = yi[y], y1 = min(y0 + 1, height - 1)
+                let y0 = yi[y], y1 = min(y0 + 1, height - 1), b = ya[y]
                 for x in 0..<ow {
                     let x0 = xi[x], x1 = min(x0 + 1, width - 1), a = xa[x]
-                    rowA[x] = src[y0 * width + x0] * (1 - a) + src[y0 * width + x1] * a
-                    rowB[x] = src[y1 * width + x0] * (1 - a) + src[y1 * width + x1] * a
+                    let top = src[y0 * width + x0] * (1 - a) + src[y0 * width + x1] * a
+                    let bot = src[y1 * width + x0] * (1 - a) + src[y1 * width + x1] * a
+                    out[y * ow + x] = top * (1 - b) + bot * b
                 }
-                let b = ya[y]
-                for x in 0..<ow { out[y * ow + x] = rowA[x] * (1 - b) + rowB[x] * b }
             }
         }
         return FloatImage(width: ow, height: oh, data: out)

@@ -11,29 +11,26 @@ extension Plane {
         let k = kernel.count
         let ow = width - k + 1, oh = height - k + 1
         guard ow > 0, oh > 0 else { return Plane(width: max(ow, 0), height: max(oh, 0), data: []) }
-        // columns first (vertical pass over full width), then rows
-        var tmp = [Double](repeating: 0, count: oh * width)
-        data.withUnsafeBufferPointer { src in
-            tmp.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<oh {
-                    let o = y * width
-                    for t in 0..<k {
-                        let w = kernel[t]
-                        let s = (y + t) * width
-                        for x in 0..<width { dst[o + x] += w * src[s + x] }
-                    }
-                }
-            }
-        }
+        // columns first (vertical pass over full width), then rows; output rows are independent
+        let w = width
         var out = [Double](repeating: 0, count: oh * ow)
-        tmp.withUnsafeBufferPointer { src in
+        data.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<oh {
-                    let s = y * width, o = y * ow
-                    for x in 0..<ow {
-                        var acc = 0.0
-                        for t in 0..<k { acc += kernel[t] * src[s + x + t] }
-                        dst[o + x] = acc
+                Parallel.rows(oh, costPerRow: (w + ow) * k) { range in
+                    var tmp = [Double](repeating: 0, count: w)
+                    for y in range {
+                        for x in 0..<w { tmp[x] = 0 }
+                        for t in 0..<k {
+                            let wt = kernel[t]
+                            let s = (y + t) * w
+                            for x in 0..<w { tmp[x] += wt * src[s + x] }
+                        }
+                        let o = y * ow
+                        for x in 0..<ow {
+                            var acc = 0.0
+                            for t in 0..<k { acc += kernel[t] * tmp[x + t] }
+                            dst[o + x] = acc
+                        }
                     }
                 }
             }
