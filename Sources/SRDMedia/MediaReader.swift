@@ -61,6 +61,9 @@ public final class MediaReader: @unchecked Sendable {
         guard let codec else { throw MediaError(.codecUnavailable, "no decoder for the video stream of \(path)") }
 
         let st = ctx.pointee.streams[Int(best)]!
+        if st.pointee.disposition & Int32(AV_DISPOSITION_ATTACHED_PIC) != 0 {
+            throw MediaError(.noVideoStream, "no video stream in \(path) (only a cover picture)")
+        }
         video = VideoStreamInfo(stream: st, format: ctx, index: Int(best))
         layout = try InputLayout(context: ctx, path: path, videoStreamIndex: Int(best))
         decoder = try VideoDecoder(codec: codec, stream: st, path: path)

@@ -43,6 +43,10 @@ final class VideoEncoder {
         guard codec.pointee.type == AVMEDIA_TYPE_VIDEO else {
             throw MediaError(.invalidArgument, "\(c.codecName) is not a video encoder")
         }
+        let xStep = 1 << c.pixelFormat.log2ChromaW, yStep = 1 << c.pixelFormat.log2ChromaH
+        guard c.width % xStep == 0, c.height % yStep == 0 else {
+            throw MediaError(.invalidArgument, "\(c.pixelFormat.name) needs a width divisible by \(xStep) and a height divisible by \(yStep); got \(c.width)x\(c.height) (crop or pad, or use a 4:4:4 pixel format)")
+        }
         converter = try RGBToFrameConverter(width: c.width, height: c.height, format: c.pixelFormat, spec: c.spec)
         context = avcodec_alloc_context3(codec)
         frame = av_frame_alloc()

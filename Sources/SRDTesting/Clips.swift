@@ -29,15 +29,15 @@ public func writePNGSequence(_ images: [PlanarImage], in directory: TemporaryDir
     var paths: [String] = []
     for (i, image) in images.enumerated() {
         let path = directory.file(String(format: pattern, start + i))
-        try writePNG(image, to: path)
+        try encodePNGWithLibav(image, to: path)
         paths.append(path)
     }
     return paths
 }
 
 /// Encodes one RGB image (3 channels, 0...1, rounded to 8 bits) as rgb24 PNG with libav.
-public func writePNG(_ image: PlanarImage, to path: String) throws {
-    guard image.channels == 3 else { throw TestingError("writePNG needs 3 channels") }
+public func encodePNGWithLibav(_ image: PlanarImage, to path: String) throws {
+    guard image.channels == 3 else { throw TestingError("encodePNGWithLibav needs 3 channels") }
     guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG) else { throw TestingError("no png encoder") }
     var ctx = avcodec_alloc_context3(codec)
     var frame = av_frame_alloc()

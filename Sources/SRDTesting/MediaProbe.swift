@@ -125,6 +125,11 @@ public enum MediaProbe {
         return (out, tb)
     }
 
+    /// Number of frames the first video stream decodes to.
+    public static func videoFrameCount(of path: String) throws -> Int {
+        try videoFramePTS(of: path).pts.count
+    }
+
     /// The first decoded frame's planes as stored (no colour conversion): one array per plane of
     /// width x height samples (8- or 16-bit values widened), with the plane sizes.
     public static func firstFrameRawPlanes(of path: String) throws -> (format: String, planes: [[UInt16]], sizes: [(Int, Int)]) {

@@ -206,6 +206,16 @@ final class MediaWriterTests: XCTestCase {
         }
     }
 
+    func testOddSizeFor420IsAClearError() throws {
+        let dir = try TemporaryDirectory()
+        let reader = try MediaReader(path: try makeClip(in: dir, name: "in.mkv") { $0.frames = 1 })
+        XCTAssertThrowsError(try MediaWriter(path: dir.file("o.mkv"), reader: reader, width: 321, height: 240,
+                                             settings: EncodeSettings())) {
+            XCTAssertEqual(($0 as? MediaError)?.kind, .invalidArgument)
+            XCTAssertTrue("\($0)".contains("yuv420p needs a width divisible by 2"), "\($0)")
+        }
+    }
+
     func testUnknownEncoderOptionIsAClearError() throws {
         let dir = try TemporaryDirectory()
         let input = try makeClip(in: dir, name: "in.mkv") { $0.frames = 1 }
