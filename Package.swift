@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -34,7 +35,10 @@ let package = Package(
         .target(name: "SRDEngine", dependencies: ["SRDImaging", "COpenBLAS"]),
         .target(name: "SRDMedia", dependencies: ["SRDImaging", "CFFmpeg"]),
         .target(name: "SRDQuality", dependencies: ["SRDImaging"]),
-        .target(name: "SRDPipeline", dependencies: ["SRDImaging", "SRDEngine", "SRDMedia", "SRDQuality"]),
+        .target(
+            name: "SRDPipeline",
+            dependencies: ["SRDImaging", "SRDEngine", "SRDMedia", "SRDQuality", .product(name: "Yams", package: "Yams")]
+        ),
         .target(name: "SRDDaemon", dependencies: ["SRDPipeline"]),
         .target(name: "SRDTesting", dependencies: ["SRDImaging", "SRDMedia"]),
         .executableTarget(
