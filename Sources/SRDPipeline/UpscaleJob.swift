@@ -178,12 +178,7 @@ public final class UpscaleJob: @unchecked Sendable {
     }
 
     private func loadModel() throws -> SuperResolutionModel {
-        let reference = catalog.modelPath(for: options.model, relativeTo: nil) ?? options.model
-        let model = try ModelLoader.load(reference, scale: options.scale)
-        guard model.scale == options.scale else {
-            throw PipelineError.unsupportedScale(options.scale, model: model.name, supported: "x\(model.scale)")
-        }
-        return model
+        try ModelResolver.load(options.model, scale: options.scale, catalog: catalog)
     }
 
     private func temporaryOutputPath() throws -> String {
