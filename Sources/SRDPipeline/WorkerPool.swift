@@ -20,11 +20,8 @@ public final class WorkerPool: @unchecked Sendable {
         count = workers
         queue = DispatchQueue(label: "srd.workers", qos: .userInitiated, attributes: .concurrent)
         slots = DispatchSemaphore(value: workers)
-        if let network = model as? NetworkModel {
-            idle = (0..<workers).map { _ in network.makeRunner(tileSize: tile > 0 ? tile : nil) }
-        } else {
-            idle = (0..<workers).map { _ in model.makeRunner() }
-        }
+        idle = (0..<workers).map { _ in model.makeRunner(tileSize: tile > 0 ? tile : nil) }
+    }
     }
 
     /// Runs `work` on an idle runner; blocks the caller while all workers are busy.

@@ -62,17 +62,17 @@ struct BenchCommand: ParsableCommand {
         } else {
             // N workers in parallel; aggregate ms per frame = wall / frames.
             let group = DispatchGroup()
-            let lock = NSLock()
-            var failures: [Error] = []
+            final class Failures: @unchecked Sendable { let lock = NSLock(); var errors: [Error] = [] }
+            let failures = Failures()
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<workers {
                 DispatchQueue.global().async(group: group) {
                     do { _ = try Engine.benchmark(sr, width: w, height: h, iterations: iterations, warmup: 0, tileSize: tileSize) }
-                    catch { lock.lock(); failures.append(error); lock.unlock() }
+                    catch { failures.lock.lock(); failures.errors.append(error); failures.lock.unlock() }
                 }
             }
             group.wait()
-            if let error = failures.first { throw error }
+            if let error = failures.errors.first { throw error }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             msPerFrame = seconds * 1000 / Double(workers * iterations)
             detail = String(format: "%@ %dx%d: %.1f ms/frame aggregate over %d workers (OpenBLAS %@, 1 thread each)",

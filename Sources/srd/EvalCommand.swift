@@ -45,7 +45,7 @@ struct EvalCommand: ParsableCommand {
         do {
             let name = model ?? method!
             let sr = try ModelResolver.load(name, scale: scale)
-            let runner = (sr as? NetworkModel)?.makeRunner(tileSize: tile > 0 ? tile : nil) ?? sr.makeRunner()
+            let runner = sr.makeRunner(tileSize: tile > 0 ? tile : nil)
             let report = try evaluate(label: sr.name) { try runner.upscale($0) }
             if json {
                 FileHandle.standardOutput.write(try report.jsonData())
