@@ -22,7 +22,6 @@ public final class WorkerPool: @unchecked Sendable {
         slots = DispatchSemaphore(value: workers)
         idle = (0..<workers).map { _ in model.makeRunner(tileSize: tile > 0 ? tile : nil) }
     }
-    }
 
     /// Runs `work` on an idle runner; blocks the caller while all workers are busy.
     public func submit(_ work: @escaping (SuperResolutionRunner) -> Void) {
