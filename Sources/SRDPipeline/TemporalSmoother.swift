@@ -30,6 +30,9 @@ public struct TemporalSmoother {
     public static let sceneCutCoverage = 0.35
     /// Residual (8-bit levels) at which reliability has fallen to 1/e.
     public static let residualScale = 24.0
+    /// Output difference (8-bit luma levels) between the warped previous frame and the current
+    /// one at which the blend has fallen to 1/e: flicker is a few levels, misaligned edges tens.
+    public static let detailScale = 20.0
     /// Long side, in px, of the frames the motion is estimated on (inputs are resampled up or
     /// down to it: flow on a 180x120 input is too coarse to align 4x detail).
     public static let analysisSide = 480
@@ -130,6 +133,7 @@ public struct TemporalSmoother {
         let sx = Double(aw) / Double(w), sy = Double(ah) / Double(h)
         var result = output
         let alpha = Float(strength)
+        let invDetail2 = Float(1 / (Self.detailScale * Self.detailScale))
         prev.data.withUnsafeBufferPointer { prevOut in
             output.data.withUnsafeBufferPointer { cur in
                 result.data.withUnsafeMutableBufferPointer { dst in
@@ -145,17 +149,25 @@ public struct TemporalSmoother {
                             let wx = Self.cubicWeights(px - Double(x0)), wy = Self.cubicWeights(py - Double(y0))
                             let xs = (max(x0 - 1, 0), x0, min(x0 + 1, w - 1), min(x0 + 2, w - 1))
                             let ys = (max(y0 - 1, 0) * w, y0 * w, min(y0 + 1, h - 1) * w, min(y0 + 2, h - 1) * w)
-                            let k = alpha * Float(m)
                             let i = y * w + x
+                            var warped: (Float, Float, Float) = (0, 0, 0)
                             for c in 0..<3 {
                                 let o = c * n
                                 @inline(__always) func row(_ r: Int) -> Float {
                                     wx.0 * prevOut[o + r + xs.0] + wx.1 * prevOut[o + r + xs.1]
                                         + wx.2 * prevOut[o + r + xs.2] + wx.3 * prevOut[o + r + xs.3]
                                 }
-                                let warped = wy.0 * row(ys.0) + wy.1 * row(ys.1) + wy.2 * row(ys.2) + wy.3 * row(ys.3)
-                                dst[o + i] = cur[o + i] + k * (warped - cur[o + i])
+                                let v = wy.0 * row(ys.0) + wy.1 * row(ys.1) + wy.2 * row(ys.2) + wy.3 * row(ys.3)
+                                if c == 0 { warped.0 = v } else if c == 1 { warped.1 = v } else { warped.2 = v }
                             }
+                            // Where the warped previous frame disagrees strongly with the current
+                            // output (misaligned detail, not flicker), keep the current frame.
+                            let d = 255 * (0.299 * (warped.0 - cur[i]) + 0.587 * (warped.1 - cur[n + i]) + 0.114 * (warped.2 - cur[2 * n + i]))
+                            let agreement = exp(-(d * d) * invDetail2)
+                            let k = alpha * Float(m) * agreement
+                            dst[i] = cur[i] + k * (warped.0 - cur[i])
+                            dst[n + i] = cur[n + i] + k * (warped.1 - cur[n + i])
+                            dst[2 * n + i] = cur[2 * n + i] + k * (warped.2 - cur[2 * n + i])
                         }
                     }
                 }
