@@ -62,20 +62,21 @@ def time_torch(model, x, threads, iterations):
 
 
 def time_srd(srd, args, env_extra, workers, iterations):
-    """ms per frame reported by `srd bench --json` (mean over its timed iterations)."""
+    """(wall ms per frame from `srd bench --json`, CPU ms per frame, OpenBLAS core name)."""
     env_extra = dict(env_extra)
     srd = env_extra.pop("_binary", srd)
+    tile = env_extra.pop("_tile", "0")
     env = dict(os.environ, **env_extra)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     cmd = [srd, "bench", "--arch", "edsr-baseline", "--scale", str(args.scale), "--size", args.size,
-           "--iterations", str(iterations), "--workers", str(workers), "--json"]
+           "--iterations", str(iterations), "--workers", str(workers), "--tile", tile, "--json"]
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
     js = json.loads(out.strip().splitlines()[-1])
-    # CPU time covers srd's one warm-up frame too (and a negligible model build), so per frame
-    # it is divided over warm-up + timed frames, for every worker.
-    frames = (iterations + 1) * max(workers, 1)
+    # CPU time covers srd's one warm-up frame too (single worker; parallel workers skip it) and a
+    # negligible model build, so per frame it is divided over all frames computed.
+    frames = (iterations + 1) if workers <= 1 else iterations * workers
     return js["ms_per_frame"], cpu / frames, js.get("blas_core", "?")
 
 
@@ -88,8 +89,9 @@ def main():
     p.add_argument("--iterations", type=int, default=2, help="timed frames per measurement")
     p.add_argument("--coretypes", default="", help="comma-separated OPENBLAS_CORETYPE values to add for srd")
     p.add_argument("--no-parallel", action="store_true", help="skip the srd --workers N measurement")
+    p.add_argument("--tiles", default="", help="comma-separated srd --tile sizes to add at 1 BLAS thread")
     p.add_argument("--baseline-srd", help="another srd binary (e.g. before an engine change) to time at 1 and all threads")
-    p.add_argument("--only", default="", help="comma-separated subset of: srd1,torch1,srdN,torchN,parallel,baseline1,baselineN,coretypes")
+    p.add_argument("--only", default="", help="comma-separated subset of: srd1,torch1,srdN,torchN,parallel,baseline1,baselineN,coretypes,tiles")
     args = p.parse_args()
     w, h = (int(v) for v in args.size.lower().split("x"))
     cores = os.cpu_count() or 1
@@ -113,6 +115,8 @@ def main():
         configs.append(("baselineN", f"baseline srd, {cores} BLAS threads", "srd", ({"_binary": args.baseline_srd}, 0)))
     for ct in filter(None, args.coretypes.split(",")):
         configs.append(("coretypes", f"srd, 1 thread, OPENBLAS_CORETYPE={ct}", "srd", ({"OPENBLAS_CORETYPE": ct}, 1)))
+    for t in filter(None, args.tiles.split(",")):
+        configs.append(("tiles", f"srd, 1 BLAS thread, --tile {t}", "srd", ({"_tile": t}, 1)))
     only = set(filter(None, args.only.split(",")))
     configs = [c[1:] for c in configs if not only or c[0] in only]
 
@@ -126,7 +130,9 @@ def main():
                 ms, cpu = time_torch(model, x, param, args.iterations)
             else:
                 env_extra, workers = param
-                ms, cpu, cores_seen[label] = time_srd(args.srd, args, env_extra, workers, args.iterations)
+                # Parallel workers do not warm up: give them two frames each so one is warm.
+                its = args.iterations if workers <= 1 else max(args.iterations, 2)
+                ms, cpu, cores_seen[label] = time_srd(args.srd, args, env_extra, workers, its)
             results[label].append(ms)
             cpu_results[label].append(cpu)
             loads.append(os.getloadavg()[0])

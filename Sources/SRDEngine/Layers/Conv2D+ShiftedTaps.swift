@@ -18,7 +18,7 @@ import COpenBLAS
 extension Conv2D {
     /// Which kernel `forward` runs.
     public enum Algorithm: Sendable {
-        /// Shifted taps for stride-1 convolutions with at least 16 input channels, else im2col.
+        /// Shifted taps for stride-1 convolutions with at least 8 input channels, else im2col.
         case automatic
         /// Always im2col + one GEMM (the original kernel).
         case im2col
@@ -30,7 +30,7 @@ extension Conv2D {
     var usesShiftedTaps: Bool {
         guard stride == 1, kernelHeight * kernelWidth > 1 else { return false }
         switch algorithm {
-        case .automatic: return inChannels >= 16
+        case .automatic: return inChannels >= 8
         case .im2col: return false
         case .shiftedTaps: return true
         }
