@@ -29,7 +29,7 @@ public struct UpscaleOptions: Sendable {
     public var progress: ProgressStyle
 
     public init(input: String, output: String, model: String = "bicubic", scale: Int = 2,
-                workers: Int = UpscaleOptions.defaultWorkers, tile: Int = 256, temporal: Double = 0,
+                workers: Int = UpscaleOptions.defaultWorkers, tile: Int = 512, temporal: Double = 0,
                 encode: EncodeSettings = EncodeSettings(), reference: ReferenceMode = .none,
                 metricsDirectory: String? = nil, progress: ProgressStyle = .none) {
         self.input = input; self.output = output; self.model = model; self.scale = scale

@@ -141,7 +141,7 @@ struct UpscaleCommand: ParsableCommand {
             input: input, output: output, model: modelName,
             scale: scale ?? preset?.scale ?? 2,
             workers: workers ?? preset?.workers ?? UpscaleOptions.defaultWorkers,
-            tile: tile ?? preset?.tile ?? 256,
+            tile: tile ?? preset?.tile ?? 512,
             temporal: temporal ?? preset?.temporal ?? 0,
             encode: encode, reference: referenceMode, metricsDirectory: metricsDir, progress: progress)
     }
