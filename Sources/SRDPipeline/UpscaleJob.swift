@@ -34,6 +34,7 @@ public final class UpscaleJob: @unchecked Sendable {
         try validateInput()
         let model = try loadModel()
         let reader = try MediaReader(path: options.input)
+        try checkLimits(reader.video)
         let plan = try FramePlan(options: options, video: reader.video, model: model)
         let referenceReader: MediaReader? = try {
             if case let .file(path) = options.reference { return try MediaReader(path: path) }
@@ -194,6 +195,18 @@ public final class UpscaleJob: @unchecked Sendable {
             throw PipelineError.unsupportedScale(options.scale, model: options.model, supported: "1 to 8")
         }
         guard options.workers >= 1 else { throw PipelineError.badPreset("--workers", "must be at least 1") }
+    }
+
+    private func checkLimits(_ video: VideoStreamInfo) throws {
+        if let m = options.maxWidth, video.width > m {
+            throw PipelineError.limitExceeded("width \(video.width) > \(m)")
+        }
+        if let m = options.maxHeight, video.height > m {
+            throw PipelineError.limitExceeded("height \(video.height) > \(m)")
+        }
+        if let m = options.maxDurationSeconds, video.durationSeconds > m {
+            throw PipelineError.limitExceeded(String(format: "duration %.1f s > %.1f s", video.durationSeconds, m))
+        }
     }
 
     private func loadModel() throws -> SuperResolutionModel {
