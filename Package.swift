@@ -18,6 +18,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Daemon only: job store, status API, service lifecycle, config, metrics.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -35,7 +42,19 @@ let package = Package(
         .target(name: "SRDMedia", dependencies: ["SRDImaging", "CFFmpeg"]),
         .target(name: "SRDQuality", dependencies: ["SRDImaging"]),
         .target(name: "SRDPipeline", dependencies: ["SRDImaging", "SRDEngine", "SRDMedia", "SRDQuality"]),
-        .target(name: "SRDDaemon", dependencies: ["SRDPipeline"]),
+        .target(
+            name: "SRDDaemon",
+            dependencies: [
+                "SRDPipeline",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .target(name: "SRDTesting", dependencies: ["SRDImaging", "SRDMedia"]),
         .executableTarget(
             name: "srd",
