@@ -61,6 +61,7 @@ let package = Package(
             dependencies: [
                 "SRDPipeline", "SRDDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "SRDImagingTests", dependencies: ["SRDImaging", "SRDTesting"]),

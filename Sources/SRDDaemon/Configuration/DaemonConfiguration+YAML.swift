@@ -5,6 +5,8 @@ import Yams
 public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
     public let description: String
     init(_ description: String) { self.description = description }
+    /// An error for a value given outside the file (a flag).
+    public static func invalid(_ description: String) -> ConfigurationError { ConfigurationError(description) }
 }
 
 extension DaemonConfiguration {

@@ -111,7 +111,7 @@ public final class JobStore: Sendable {
 }
 
 /// The job as a GRDB row; columns flat so the table can be read with the sqlite3 shell.
-private struct JobRecord: FetchableRecord, PersistableRecord, MutablePersistableRecord {
+private struct JobRecord: FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "job"
     var job: Job
 
