@@ -54,6 +54,11 @@ public final class JobStore: Sendable {
         return m
     }
 
+    /// SQLite's journal mode ("wal" for a pool).
+    public func journalMode() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
     /// Inserts a new job and returns it with its id.
     public func insert(_ job: Job) throws -> Job {
         try pool.write { db in
