@@ -17,14 +17,21 @@ public struct Daemon: Sendable {
     let clock: any DaemonClock
     let logger: Logger
     let builtinPipelines: String?
+    let handleSignals: Bool
 
     /// - Parameters:
     ///   - load: reads the configuration; called again on SIGHUP.
     ///   - builtinPipelines: the built-in Pipelines folder (nil: found from the executable).
-    public init(load: @escaping Loader, builtinPipelines: String? = nil, clock: any DaemonClock = SystemDaemonClock(), logger: Logger) {
+    ///   - handleSignals: trap SIGTERM/SIGINT (graceful stop) and SIGHUP (reload); false when
+    ///     the daemon runs inside another program (tests), which then stops it by cancelling.
+    public init(
+        load: @escaping Loader, builtinPipelines: String? = nil, clock: any DaemonClock = SystemDaemonClock(),
+        logger: Logger, handleSignals: Bool = true
+    ) {
         self.load = load
         self.clock = clock
         self.logger = logger
+        self.handleSignals = handleSignals
         self.builtinPipelines = builtinPipelines
             ?? PipelineCatalog.builtinFolder(executable: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
     }
@@ -60,13 +67,14 @@ public struct Daemon: Sendable {
         ])
         // Graceful shutdown runs in reverse order: reloader, notifier (STOPPING=1), watcher,
         // runner (stops workers), API, and the status file last so it shows the final state.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: statusFile), .init(service: api), .init(service: runner), .init(service: watcher), .init(service: notifier),
+        ]
+        if handleSignals { services.append(.init(service: reloader)) }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: statusFile), .init(service: api), .init(service: runner),
-                    .init(service: watcher), .init(service: notifier), .init(service: reloader),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
+                services: services,
+                gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
                 logger: logger
             )
         )

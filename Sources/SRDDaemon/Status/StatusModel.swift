@@ -32,6 +32,15 @@ public struct JobView: Sendable, Codable, Equatable {
         enum CodingKeys: String, CodingKey {
             case framesDone = "frames_done", framesTotal = "frames_total", percent, fps, etaSeconds = "eta_seconds"
         }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(framesDone, forKey: .framesDone)
+            try c.encode(framesTotal, forKey: .framesTotal)
+            try c.encode(percent, forKey: .percent)
+            try c.encode(fps, forKey: .fps)
+            try c.encode(etaSeconds, forKey: .etaSeconds)
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -39,6 +48,30 @@ public struct JobView: Sendable, Codable, Equatable {
         case cancelRequested = "cancel_requested", progress, source, output, archived
         case workerPID = "worker_pid", retryAt = "retry_at", createdAt = "created_at"
         case startedAt = "started_at", finishedAt = "finished_at", summary
+    }
+
+    /// Every key always present (`null` when absent), so clients can rely on the shape.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(name, forKey: .name)
+        try c.encode(pipeline, forKey: .pipeline)
+        try c.encode(origin, forKey: .origin)
+        try c.encode(state, forKey: .state)
+        try c.encode(stage, forKey: .stage)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encode(error, forKey: .error)
+        try c.encode(cancelRequested, forKey: .cancelRequested)
+        try c.encode(progress, forKey: .progress)
+        try c.encode(source, forKey: .source)
+        try c.encode(output, forKey: .output)
+        try c.encode(archived, forKey: .archived)
+        try c.encode(workerPID, forKey: .workerPID)
+        try c.encode(retryAt, forKey: .retryAt)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(finishedAt, forKey: .finishedAt)
+        try c.encode(summary, forKey: .summary)
     }
 
     public init(_ job: Job) {
@@ -97,6 +130,20 @@ public struct StatusSnapshot: Sendable, Codable, Equatable {
             case pid, state, startedAt = "started_at", workers, busyWorkers = "busy_workers"
             case pausedReason = "paused_reason", defaultPipeline = "default_pipeline", pipelines, inbox, outbox
         }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(pid, forKey: .pid)
+            try c.encode(state, forKey: .state)
+            try c.encode(startedAt, forKey: .startedAt)
+            try c.encode(workers, forKey: .workers)
+            try c.encode(busyWorkers, forKey: .busyWorkers)
+            try c.encode(pausedReason, forKey: .pausedReason)
+            try c.encode(defaultPipeline, forKey: .defaultPipeline)
+            try c.encode(pipelines, forKey: .pipelines)
+            try c.encode(inbox, forKey: .inbox)
+            try c.encode(outbox, forKey: .outbox)
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -104,7 +151,7 @@ public struct StatusSnapshot: Sendable, Codable, Equatable {
     }
 }
 
-/// The one JSON style of the daemon: sorted keys, ISO 8601 dates with milliseconds, absent values left out.
+/// The one JSON style of the daemon: sorted keys, ISO 8601 dates with milliseconds.
 enum DaemonJSON {
     static func encoder(pretty: Bool = true) -> JSONEncoder {
         let e = JSONEncoder()
