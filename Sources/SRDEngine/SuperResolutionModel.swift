@@ -12,6 +12,13 @@ public protocol SuperResolutionModel: AnyObject, Sendable {
     var flopsPerOutputPixel: Double { get }
     /// Per-worker state; call once per thread.
     func makeRunner() -> SuperResolutionRunner
+    /// Per-worker state running network models in tiles of `tileSize` input pixels (nil: whole
+    /// frames). Classical scalers ignore it.
+    func makeRunner(tileSize: Int?) -> SuperResolutionRunner
+}
+
+extension SuperResolutionModel {
+    public func makeRunner(tileSize: Int?) -> SuperResolutionRunner { makeRunner() }
 }
 
 /// Per-worker execution state of a model. Not thread-safe: one per worker.

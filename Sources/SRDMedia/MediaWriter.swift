@@ -1,0 +1,186 @@
+import CFFmpeg
+
+/// Encodes processed frames and copies everything else of the input into a new file.
+///
+/// The video encoder's time base is the input video stream's, so every frame keeps its input
+/// timestamp exactly (variable frame rate stays in sync with audio). Colour tags, sample aspect
+/// ratio and rotation are copied; audio, subtitle, attachment and data streams are copied
+/// bit-identical when the container can carry them (otherwise skipped with a line in `warnings`);
+/// chapters and container and stream metadata are copied.
+///
+/// Use from one thread at a time. Call `finish()` to complete the file, or `close()` to abandon it.
+public final class MediaWriter: @unchecked Sendable {
+    public let path: String
+    /// The muxer used.
+    public let formatName: String
+    /// The encoder's pixel format name.
+    public let pixelFormat: String
+    /// Streams skipped, options ignored, timestamps repaired.
+    public private(set) var warnings: [String] = []
+    /// Frames encoded so far.
+    public private(set) var framesWritten = 0
+
+    private let container: OutputContainer
+    private let encoder: VideoEncoder
+    private let videoOutIndex: Int
+    /// Input stream index -> output stream index, for copied streams.
+    var streamMap: [Int: Int] = [:]
+    /// Input mov_text streams whose empty gap samples are dropped: the mov muxer writes its own
+    /// at the end of every cue, so copying the input's would double them.
+    var dropsEmptyTextSamples: Set<Int> = []
+    private let encoderTimeBase: AVRational
+    private var lastPTS: Int64?
+    private var scratch: UnsafeMutablePointer<AVPacket>?
+    private var done = false
+
+    /// Creates the output, its streams, and writes the header.
+    /// - Parameters:
+    ///   - path: file to write (may be a temporary name: the format comes from
+    ///     `settings.formatName`, else `chooseFormat(outputPath: path, ...)`).
+    ///   - reader: the source, whose streams, chapters, metadata and tags are copied.
+    ///   - width, height: size of the images that will be written.
+    public init(path: String, reader: MediaReader, width: Int, height: Int, settings: EncodeSettings) throws {
+        self.path = path
+        let layout = reader.layout
+        let source = reader.video
+        let format = settings.formatName
+            ?? Self.chooseFormat(outputPath: path, inputPath: layout.path, inputFormat: layout.formatName,
+                                 videoCodec: settings.codec)
+        container = try OutputContainer(path: path, formatName: format)
+        formatName = container.formatName
+        guard width > 0, height > 0 else {
+            throw MediaError(.invalidArgument, "cannot write \(width)x\(height) video to \(path)")
+        }
+
+        // Video: the source's timing, tags and geometry, re-encoded.
+        let pixFmt: PixelFormatInfo
+        if let name = settings.pixelFormat {
+            guard let p = PixelFormatInfo(name: name) else {
+                throw MediaError(.invalidArgument, "unknown pixel format \(name)")
+            }
+            pixFmt = p
+        } else {
+            pixFmt = try VideoEncoder.choosePixelFormat(codecName: settings.codec, sourceDepth: source.bitDepth)
+        }
+        pixelFormat = pixFmt.name
+        let vin = layout.videoStream
+        let par = vin.parameters.pointee
+        let sourceSpec = ColorSpec.source(format: PixelFormatInfo(AVPixelFormat(raw: par.format)),
+                                          matrix: Int32(bitPattern: par.color_space.rawValue),
+                                          range: Int32(bitPattern: par.color_range.rawValue),
+                                          height: Int(par.height))
+        let spec = ColorSpec.output(format: pixFmt, source: sourceSpec, outputHeight: height)
+        encoderTimeBase = vin.timeBase
+        var rate = vin.averageFrameRate
+        if rate.num <= 0 || rate.den <= 0 { rate = source.averageFrameRate.av }
+        let sar = source.sampleAspectRatio.num > 0 ? source.sampleAspectRatio.av : AVRational(num: 0, den: 1)
+        encoder = try VideoEncoder(.init(
+            codecName: settings.codec, pixelFormat: pixFmt, width: width, height: height,
+            timeBase: vin.timeBase, frameRate: rate, sampleAspectRatio: sar, spec: spec,
+            primaries: par.color_primaries, transfer: par.color_trc,
+            crf: settings.crf, preset: settings.preset, extraOptions: settings.extraOptions,
+            globalHeader: container.wantsGlobalHeader))
+        warnings += encoder.warnings
+
+        let vout = try container.addStream()
+        videoOutIndex = Int(vout.pointee.index)
+        try check(avcodec_parameters_from_context(vout.pointee.codecpar, encoder.context), .writeFailed,
+                  "cannot configure the video stream of \(path)")
+        vout.pointee.time_base = vin.timeBase
+        vout.pointee.avg_frame_rate = rate
+        vout.pointee.sample_aspect_ratio = sar
+        vout.pointee.disposition = vin.disposition
+        // The old encoder's name would now be wrong.
+        setEntries(vin.metadata, on: &vout.pointee.metadata, except: ["encoder"])
+        if let matrix = vin.displayMatrix {
+            try Self.setDisplayMatrix(matrix, on: vout, path: path)
+            if !Self.movFamily.contains(formatName) {
+                warnings.append("\(formatName) output may not keep the input's rotation (\(source.rotation) degrees)")
+            }
+        }
+
+        try copyStreams(layout)
+        try copyChapters(layout)
+        setEntries(layout.metadata, on: &container.context!.pointee.metadata, except: ["encoder"])
+
+        guard let pkt = av_packet_alloc() else { throw MediaError(.writeFailed, "out of memory") }
+        scratch = pkt
+        try container.writeHeader()
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Encodes one image. `pts` and `duration` are in the input video stream's time base (pass
+    /// the `VideoFrame`'s values). A pts not after the previous one is moved just after it (with a
+    /// warning), since encoders and muxers need increasing timestamps.
+    public func write(image: PlanarImage, pts: Int64, duration: Int64) throws {
+        guard !done else { throw MediaError(.invalidArgument, "\(path) is already finished") }
+        var pts = pts
+        if let last = lastPTS, pts <= last {
+            if warnings.filter({ $0.contains("timestamp") }).count < 5 {
+                warnings.append("\(path): frame \(framesWritten) timestamp \(pts) not after \(last); moved to \(last + 1)")
+            }
+            pts = last + 1
+        }
+        lastPTS = pts
+        try encoder.encode(image, pts: pts, duration: duration, sink: muxVideo)
+        framesWritten += 1
+    }
+
+    /// Muxes a packet from the reader unchanged (timestamps rescaled to the output stream).
+    /// Packets of streams that were not copied are dropped.
+    public func write(packet: PassthroughPacket) throws {
+        guard !done else { throw MediaError(.invalidArgument, "\(path) is already finished") }
+        guard let out = streamMap[packet.streamIndex], let scratch else { return }
+        if dropsEmptyTextSamples.contains(packet.streamIndex), packet.isEmptyTextSample { return }
+        try check(av_packet_ref(scratch, packet.packet), .writeFailed, "cannot reference a packet for \(path)")
+        scratch.pointee.stream_index = Int32(out)
+        scratch.pointee.pos = -1
+        av_packet_rescale_ts(scratch, packet.timeBase.av, container.stream(out).pointee.time_base)
+        defer { av_packet_unref(scratch) }
+        try container.write(scratch)
+    }
+
+    /// Drains the encoder, writes the trailer and closes the file.
+    public func finish() throws {
+        guard !done else { return }
+        do {
+            try encoder.flush(sink: muxVideo)
+            try container.finish()
+        } catch {
+            close()
+            throw error
+        }
+        done = true
+        close()
+    }
+
+    /// Frees everything without writing a trailer (after an error; the file is incomplete).
+    public func close() {
+        done = true
+        container.close()
+        av_packet_free(&scratch)
+    }
+
+    func appendWarning(_ w: String) { warnings.append(w) }
+    func containerCanCarry(_ codec: AVCodecID) -> Bool? { container.canCarry(codec) }
+    func containerAddStream() throws -> UnsafeMutablePointer<AVStream> { try container.addStream() }
+    var containerContext: UnsafeMutablePointer<AVFormatContext>? { container.context }
+
+    private func muxVideo(_ packet: UnsafeMutablePointer<AVPacket>) throws {
+        packet.pointee.stream_index = Int32(videoOutIndex)
+        av_packet_rescale_ts(packet, encoderTimeBase, container.stream(videoOutIndex).pointee.time_base)
+        try container.write(packet)
+    }
+
+    static func setDisplayMatrix(_ matrix: [Int32], on st: UnsafeMutablePointer<AVStream>, path: String) throws {
+        guard let sd = av_stream_new_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, 36) else {
+            throw MediaError(.writeFailed, "cannot set the rotation of \(path)")
+        }
+        for (i, v) in matrix.prefix(9).enumerated() {
+            UnsafeMutableRawPointer(sd).storeBytes(of: v, toByteOffset: i * 4, as: Int32.self)
+        }
+    }
+}
