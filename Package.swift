@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "SRDMediaTests", dependencies: ["SRDMedia", "SRDTesting"]),
         .testTarget(name: "SRDQualityTests", dependencies: ["SRDQuality", "SRDTesting"]),
         .testTarget(name: "SRDPipelineTests", dependencies: ["SRDPipeline", "SRDTesting"]),
-        .testTarget(name: "SRDDaemonTests", dependencies: ["SRDDaemon", "SRDTesting"]),
+        .testTarget(name: "SRDDaemonTests", dependencies: ["SRDDaemon", "SRDTesting"], exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -23,8 +23,7 @@ final class DaemonEndToEndTests: XCTestCase {
 
     func testTenFilesDroppedAtOnceAllComeOutOnceWhileTheStatusFileStaysValid() throws {
         try DaemonHarness.requireUpscale()
-        let d = try DaemonHarness(config: "workers: 2")
-        defer { d.finish() }
+        let d = try makeDaemon(config: "workers: 2")
         var sources: [String: Data] = [:]
         for i in 0..<10 {
             sources["clip\(i).mp4"] = try DaemonHarness.makeVideo(at: d.root + "/staging/clip\(i).mp4")
@@ -68,8 +67,7 @@ final class DaemonEndToEndTests: XCTestCase {
 
     func testSlowlyCopiedFileIsNotTakenBeforeItIsComplete() throws {
         try DaemonHarness.requireUpscale()
-        let d = try DaemonHarness()
-        defer { d.finish() }
+        let d = try makeDaemon()
         let video = try DaemonHarness.makeVideo(at: d.root + "/staging/slow.mp4")
         try d.start()
         let path = d.root + "/inbox/slow.mp4"
@@ -95,8 +93,7 @@ final class DaemonEndToEndTests: XCTestCase {
 
     func testCorruptFileEndsInFailedWithAReadableReasonWhileOthersSucceed() throws {
         try DaemonHarness.requireUpscale()
-        let d = try DaemonHarness(config: "retry:\n  max_attempts: 3\n  backoff_seconds: 0.2")
-        defer { d.finish() }
+        let d = try makeDaemon(config: "retry:\n  max_attempts: 3\n  backoff_seconds: 0.2")
         let good = try DaemonHarness.makeVideo(at: d.root + "/staging/good.mp4")
         var corrupt = Data("this is not a video, just text pretending to be one\n".utf8)
         corrupt.append(good.suffix(200))
@@ -127,8 +124,7 @@ final class DaemonEndToEndTests: XCTestCase {
 
     func testWorkerKilledWithSIGKILLIsRetriedThenFailedWithoutLosingTheInput() throws {
         try DaemonHarness.requireUpscale()
-        let d = try DaemonHarness(config: "retry:\n  max_attempts: 2\n  backoff_seconds: 0.2")
-        defer { d.finish() }
+        let d = try makeDaemon(config: "retry:\n  max_attempts: 2\n  backoff_seconds: 0.2")
         let video = try DaemonHarness.makeVideo(at: d.root + "/staging/victim.mp4", width: 160, height: 120, frames: 96)
         try d.start()
         try FileManager.default.moveItem(atPath: d.root + "/staging/victim.mp4", toPath: d.root + "/inbox/victim.mp4")
@@ -160,8 +156,7 @@ final class DaemonEndToEndTests: XCTestCase {
 
     func testDaemonKilledWithSIGKILLMidJobAndRestartedCompletesEveryJobExactlyOnce() throws {
         try DaemonHarness.requireUpscale()
-        let d = try DaemonHarness(config: "workers: 2")
-        defer { d.finish() }
+        let d = try makeDaemon(config: "workers: 2")
         let names = (0..<5).map { "k\($0).mp4" }
         for name in names { try DaemonHarness.makeVideo(at: d.root + "/staging/" + name, frames: 36) }
         try d.start()

@@ -67,9 +67,13 @@ final class DaemonHarness {
         process = p
         // The socket of a killed daemon may still be there: wait for the new one to answer.
         let client = self.client
-        _ = waitUntil(timeout: 30, "the daemon's API", file: file, line: line) {
-            (try? client.status())?.daemon.pid == p.processIdentifier
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if (try? client.status())?.daemon.pid == p.processIdentifier { return }
+            if !p.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.05)
         }
+        throw StatusClient.Failure(description: "srd serve did not come up:\n" + logs)
     }
 
     /// SIGKILL: no chance to clean up anything.
@@ -152,6 +156,19 @@ final class DaemonHarness {
     }
 }
 
+extension XCTestCase {
+    /// A daemon harness stopped after the test; its folder (logs included) is removed only
+    /// when the test passed, so a failure leaves everything to look at.
+    func makeDaemon(config: String = "", name: String = #function) throws -> DaemonHarness {
+        let d = try DaemonHarness(config: config, name: name)
+        addTeardownBlock { [weak self] in
+            d.finish()
+            if self?.testRun?.hasSucceeded == true { d.folder.remove() }
+        }
+        return d
+    }
+}
+
 enum JSONDecoderForTests {
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         let d = JSONDecoder()
@@ -172,25 +189,23 @@ final class StatusFileReader: @unchecked Sendable {
     private var running = true
     private var reads = 0
     private var invalid: [String] = []
-    private let thread: Thread
 
     init(path: String) {
         self.path = path
-        var body: (() -> Void)!
-        thread = Thread { body() }
-        body = { [unowned self] in
-            while self.isRunning {
-                if let data = FileManager.default.contents(atPath: self.path) {
-                    let ok = (try? JSONSerialization.jsonObject(with: data)) != nil
-                    self.lock.lock()
-                    self.reads += 1
-                    if !ok { self.invalid.append(String(decoding: data.prefix(200), as: UTF8.self)) }
-                    self.lock.unlock()
-                }
-                Thread.sleep(forTimeInterval: 0.005)
+        Thread { [self] in self.loop() }.start()
+    }
+
+    private func loop() {
+        while isRunning {
+            if let data = FileManager.default.contents(atPath: path) {
+                let ok = (try? JSONSerialization.jsonObject(with: data)) != nil
+                lock.lock()
+                reads += 1
+                if !ok { invalid.append(String(decoding: data.prefix(200), as: UTF8.self)) }
+                lock.unlock()
             }
+            Thread.sleep(forTimeInterval: 0.005)
         }
-        thread.start()
     }
 
     private var isRunning: Bool {

@@ -5,8 +5,7 @@ import XCTest
 /// SIGHUP reload and SIGTERM graceful stop of the real `srd serve` process.
 final class DaemonSignalTests: XCTestCase {
     func testSIGHUPReloadsTheConfigurationAndABadFileKeepsTheRunningOne() throws {
-        let d = try DaemonHarness(config: "limits:\n  min_free_disk_mb: 1000000000000")
-        defer { d.finish() }
+        let d = try makeDaemon(config: "limits:\n  min_free_disk_mb: 1000000000000")
         guard FileManager.default.isExecutableFile(atPath: d.srd) else { throw XCTSkip("no srd binary at \(d.srd)") }
         try d.start()
         XCTAssertEqual(try d.client.status().daemon.workers, 2)
@@ -28,8 +27,7 @@ final class DaemonSignalTests: XCTestCase {
 
     func testSIGTERMStopsTheWorkerAndTheNextStartRunsTheJobAgain() throws {
         try DaemonHarness.requireUpscale()
-        let d = try DaemonHarness()
-        defer { d.finish() }
+        let d = try makeDaemon()
         try DaemonHarness.makeVideo(at: d.root + "/staging/long.mp4", width: 160, height: 120, frames: 96)
         try d.start()
         try FileManager.default.moveItem(atPath: d.root + "/staging/long.mp4", toPath: d.root + "/inbox/long.mp4")

@@ -8,7 +8,8 @@ final class TestFolder {
     init(_ name: String = #function) throws {
         let base = FileManager.default.temporaryDirectory.path + "/srd-daemon-tests"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-        let safe = name.filter { $0.isLetter || $0.isNumber }
+        // Short: a Unix socket path inside it must stay under 108 bytes.
+        let safe = String(name.filter { $0.isLetter || $0.isNumber }.dropFirst(4).prefix(20))
         path = base + "/" + safe + "-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }

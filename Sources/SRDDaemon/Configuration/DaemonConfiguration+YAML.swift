@@ -83,6 +83,9 @@ extension DaemonConfiguration {
         guard Set([inbox, outbox, failed, done, work]).count == 5 else {
             throw ConfigurationError("inbox, outbox, failed, done and work must be five different folders")
         }
+        guard socket.utf8.count < 108 else {
+            throw ConfigurationError("socket path \(socket) is \(socket.utf8.count) bytes; Unix sockets allow at most 107")
+        }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigurationError("log_level '\(logLevel)' is not one of trace debug info notice warning error critical")
         }

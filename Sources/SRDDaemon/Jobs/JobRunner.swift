@@ -59,7 +59,7 @@ public actor JobRunner: Service {
         try await recover()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await tick()
-            try? await clock.sleep(seconds: 0.1)
+            await clock.pause(seconds: 0.1)
         }
         await shutdown()
     }

@@ -4,7 +4,7 @@ import ServiceLifecycle
 
 /// Keeps the status file current: the snapshot as JSON, replaced atomically (temp name,
 /// fsync, rename) so a reader never sees a partial file. Written when it changes, checked
-/// every half second, and once more on the way out.
+/// every half second, and once more on the way out (it is the last service to stop).
 public struct StatusFileWriter: Service {
     let runner: JobRunner
     let configuration: LiveConfiguration
@@ -43,14 +43,9 @@ public struct StatusFileWriter: Service {
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await write(force: false)
-            try? await clock.sleep(seconds: 0.5)
+            await clock.pause(seconds: 0.5)
         }
-        // The runner stops its workers during shutdown; wait for it to say so in the file.
-        for _ in 0..<600 {
-            await write(force: false)
-            if let s = try? await runner.snapshot(), s.daemon.busyWorkers == 0 { break }
-            try? await clock.sleep(seconds: 0.1)
-        }
+        // This service shuts down last, after the runner has stopped its workers.
         await write(force: true)
     }
 }

@@ -23,3 +23,15 @@ public struct SystemDaemonClock: DaemonClock {
         try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
     }
 }
+
+import ServiceLifecycle
+
+extension DaemonClock {
+    /// Sleeps, but returns at once when graceful shutdown starts (or the task is cancelled),
+    /// so a service loop never holds up the shutdown of the group by its tick.
+    func pause(seconds: Double) async {
+        try? await cancelWhenGracefulShutdown {
+            try await self.sleep(seconds: seconds)
+        }
+    }
+}

@@ -83,7 +83,7 @@ public struct SystemdNotifierService: Service {
                 if watchdog != nil { lines.append("WATCHDOG=1") }
                 if !lines.isEmpty { notify.send(lines) }
             }
-            try? await clock.sleep(seconds: period)
+            await clock.pause(seconds: period)
         }
         notify.send(["STOPPING=1", "STATUS=stopping: finishing the current step of running jobs"])
     }

@@ -81,7 +81,7 @@ public struct InboxWatcher: Service {
             }
 
             let tick = min(0.25, max(0.05, config.stableSeconds / 4))
-            try await clock.sleep(seconds: tick)
+            await clock.pause(seconds: tick)
         }
     }
 
