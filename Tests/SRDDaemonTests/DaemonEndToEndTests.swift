@@ -102,9 +102,11 @@ final class DaemonEndToEndTests: XCTestCase {
         try good.write(to: URL(fileURLWithPath: d.root + "/inbox/bicubic-x2/a.mp4"))
         try corrupt.write(to: URL(fileURLWithPath: d.root + "/inbox/bicubic-x2/broken.mp4"))
         try good.write(to: URL(fileURLWithPath: d.root + "/inbox/b.mp4"))
+        try FileManager.default.createDirectory(atPath: d.root + "/inbox/no-such-preset", withIntermediateDirectories: true)
+        try good.write(to: URL(fileURLWithPath: d.root + "/inbox/no-such-preset/c.mp4"))
 
-        XCTAssertTrue(waitUntil(timeout: 90, interval: 0.2, "three jobs finished") {
-            (try? d.jobs())?.filter { $0.state.isTerminal }.count == 3
+        XCTAssertTrue(waitUntil(timeout: 90, interval: 0.2, "four jobs finished") {
+            (try? d.jobs())?.filter { $0.state.isTerminal }.count == 4
         }, d.logs)
         let jobs = Dictionary(uniqueKeysWithValues: try d.jobs().map { ($0.name, $0) })
         XCTAssertEqual(jobs["a.mp4"]?.state, .done)
@@ -120,6 +122,12 @@ final class DaemonEndToEndTests: XCTestCase {
         XCTAssertEqual(report?["state"] as? String, "failed")
         XCTAssertEqual(report?["input"] as? String, "broken.mp4")
         try assertOutbox(d, subfolder: "", names: ["a.mp4", "b.mp4"])
+
+        let unknown = try XCTUnwrap(jobs["c.mp4"])
+        XCTAssertEqual(unknown.state, .failed)
+        XCTAssertEqual(unknown.attempts, 1, "an unknown preset is not retried")
+        XCTAssertTrue(unknown.error?.contains("no-such-preset") == true, unknown.error ?? "nil")
+        XCTAssertTrue(d.folder.exists("failed/no-such-preset/c.mp4.error.json"))
     }
 
     func testWorkerKilledWithSIGKILLIsRetriedThenFailedWithoutLosingTheInput() throws {

@@ -53,11 +53,17 @@ final class DaemonHarness {
     }
 
     /// Starts the daemon and waits until its API answers.
-    func start(file: StaticString = #filePath, line: UInt = #line) throws {
+    func start(environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws {
         starts += 1
         let p = Process()
         p.executableURL = URL(fileURLWithPath: srd)
         p.arguments = ["serve", "--config", root + "/srd.yaml"]
+        var env = ProcessInfo.processInfo.environment
+        env["NOTIFY_SOCKET"] = nil
+        env["WATCHDOG_USEC"] = nil
+        env["JOURNAL_STREAM"] = nil
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
         let log = root + "/daemon-\(starts).log"
         FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))

@@ -4,11 +4,36 @@ import XCTest
 
 /// SIGHUP reload and SIGTERM graceful stop of the real `srd serve` process.
 final class DaemonSignalTests: XCTestCase {
+    /// Runs a command and returns its exit status and stdout+stderr.
+    func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     func testSIGHUPReloadsTheConfigurationAndABadFileKeepsTheRunningOne() throws {
         let d = try makeDaemon(config: "limits:\n  min_free_disk_mb: 1000000000000")
         guard FileManager.default.isExecutableFile(atPath: d.srd) else { throw XCTSkip("no srd binary at \(d.srd)") }
         try d.start()
         XCTAssertEqual(try d.client.status().daemon.workers, 2)
+
+        // srd status reads the same socket, found from --config or given with --socket.
+        let table = try run(d.srd, ["status", "--config", d.root + "/srd.yaml"])
+        XCTAssertEqual(table.status, 0)
+        XCTAssertTrue(table.output.hasPrefix("srd (pid \(d.process!.processIdentifier), running, up "), table.output)
+        XCTAssertTrue(table.output.contains("0 queued, 0 running, 0 done, 0 failed, 0 cancelled\npaused: low disk space"), table.output)
+        let json = try run(d.srd, ["status", "--json", "--socket", d.root + "/srd.sock"])
+        XCTAssertEqual(try JSONDecoderForTests.decode(StatusSnapshot.self, from: Data(json.output.utf8)).daemon.workers, 2)
+        let missing = try run(d.srd, ["status", "--socket", d.root + "/nothing.sock"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.output.contains("srd: error: cannot connect to"), missing.output)
         let original = try XCTUnwrap(d.folder.read("srd.yaml"))
         try d.folder.write("srd.yaml", original + "\nworkers: 3\n")
         kill(d.process!.processIdentifier, SIGHUP)

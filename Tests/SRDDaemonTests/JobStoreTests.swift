@@ -40,8 +40,8 @@ final class JobStoreTests: XCTestCase {
         XCTAssertEqual(try reopened.counts(), [.running: 1, .queued: 1])
         XCTAssertEqual(try reopened.jobs(states: [.queued]).map(\.name), ["b.mp4"])
         XCTAssertEqual(try reopened.jobs().map(\.id), [2, 1], "newest first")
-        XCTAssertTrue(try reopened.hasUnfinishedJob(source: "/in/b.mp4"))
-        XCTAssertFalse(try reopened.hasUnfinishedJob(source: "/x/a.mp4"), "only jobs still claiming their source count")
+        XCTAssertTrue(try reopened.isClaiming(source: "/in/b.mp4"))
+        XCTAssertFalse(try reopened.isClaiming(source: "/x/a.mp4"), "only jobs still claiming their source count")
     }
 
     func testDatabaseIsInWALMode() throws {

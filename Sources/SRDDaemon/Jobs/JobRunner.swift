@@ -108,7 +108,7 @@ public actor JobRunner: Service {
     /// - Returns: the job, or nil when the runner is not ready yet or already has this file.
     public func claim(path: String, pipeline: String, origin: JobOrigin) async throws -> Job? {
         guard recovered, !stopping else { return nil }
-        if try store.hasUnfinishedJob(source: path) { return nil }
+        if try store.isClaiming(source: path) { return nil }
         var job = Job(name: (path as NSString).lastPathComponent, pipeline: pipeline, origin: origin, source: path, now: clock.now())
         job = try store.insert(job)
         cache[job.id] = job

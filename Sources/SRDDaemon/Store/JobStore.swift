@@ -106,8 +106,9 @@ public final class JobStore: Sendable {
         }
     }
 
-    /// True if an unfinished job already claims (or is claiming) `source`.
-    public func hasUnfinishedJob(source: String) throws -> Bool {
+    /// True while a job is claiming `source` (stored, file not yet moved), so the same file
+    /// offered twice (watcher and API, or a watcher retry) becomes one job.
+    public func isClaiming(source: String) throws -> Bool {
         try pool.read { db in
             try JobRecord.filter(Column("source") == source && Column("stage") == JobStage.claim.rawValue)
                 .fetchCount(db) > 0

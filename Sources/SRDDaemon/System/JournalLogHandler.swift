@@ -25,16 +25,22 @@ public struct JournalLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = journal ? "<\(Self.priority(event.level))>" : DaemonJSON.iso8601(Date()) + " " + event.level.rawValue.uppercased() + " "
-        line += event.message.description
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        for key in merged.keys.sorted() {
-            let value = "\(merged[key]!)"
+        let line = Self.format(level: event.level, message: event.message.description, metadata: merged, journal: journal, now: Date())
+        _ = line.withCString { fputs($0, stderr) }
+    }
+
+    /// One log line, newline included: priority (journal) or time and level, the message, then
+    /// `key=value` fields sorted by key, values with spaces quoted.
+    static func format(level: Logger.Level, message: String, metadata: Logger.Metadata, journal: Bool, now: Date) -> String {
+        var line = journal ? "<\(priority(level))>" : DaemonJSON.iso8601(now) + " " + level.rawValue.uppercased() + " "
+        line += message
+        for key in metadata.keys.sorted() {
+            let value = "\(metadata[key]!)"
             let quoted = value.contains(" ") || value.isEmpty ? "\"\(value.replacingOccurrences(of: "\"", with: "\\\""))\"" : value
             line += " \(key)=\(quoted)"
         }
-        line = line.replacingOccurrences(of: "\n", with: " ") + "\n"
-        _ = line.withCString { fputs($0, stderr) }
+        return line.replacingOccurrences(of: "\n", with: " ") + "\n"
     }
 
     /// syslog priority of a swift-log level.
