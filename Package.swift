@@ -18,10 +18,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // Daemon only: job store, status API, service lifecycle, config, metrics.
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // Daemon only: job store, status API, service lifecycle, logging, metrics.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -41,7 +41,10 @@ let package = Package(
         .target(name: "SRDEngine", dependencies: ["SRDImaging", "COpenBLAS"]),
         .target(name: "SRDMedia", dependencies: ["SRDImaging", "CFFmpeg"]),
         .target(name: "SRDQuality", dependencies: ["SRDImaging"]),
-        .target(name: "SRDPipeline", dependencies: ["SRDImaging", "SRDEngine", "SRDMedia", "SRDQuality"]),
+        .target(
+            name: "SRDPipeline",
+            dependencies: ["SRDImaging", "SRDEngine", "SRDMedia", "SRDQuality", .product(name: "Yams", package: "Yams")]
+        ),
         .target(
             name: "SRDDaemon",
             dependencies: [

@@ -16,10 +16,14 @@ public struct DatasetEvaluator {
     public var load: Loader
     /// Called after each image with its row and SR output (e.g. to save the PNG).
     public var observe: ((ImageResult, PlanarImage) throws -> Void)?
+    /// Also score SSIM on RGB and UQI on Y (see `EvalProtocol.score(extended:)`).
+    public var extendedMetrics: Bool
 
-    public init(load: @escaping Loader, observe: ((ImageResult, PlanarImage) throws -> Void)? = nil) {
+    public init(load: @escaping Loader, observe: ((ImageResult, PlanarImage) throws -> Void)? = nil,
+                extendedMetrics: Bool = true) {
         self.load = load
         self.observe = observe
+        self.extendedMetrics = extendedMetrics
     }
 
     /// Image files directly in `directory`, sorted by name (byte order, as Python's `sorted`).
@@ -53,7 +57,7 @@ public struct DatasetEvaluator {
             guard sr.width == hr.width && sr.height == hr.height else {
                 throw EvaluationError("\(file): SR output is \(sr.width)x\(sr.height), expected \(hr.width)x\(hr.height)")
             }
-            let score = EvalProtocol.score(sr: sr, hr: hr, scale: scale)
+            let score = EvalProtocol.score(sr: sr, hr: hr, scale: scale, extended: extendedMetrics)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             let row = ImageResult(name: stem, score: score, seconds: seconds)
             try observe?(row, sr)

@@ -33,6 +33,11 @@ public enum Metrics {
         return n == 0 ? .nan : sum / Double(n)
     }
 
+    /// Mean squared error of two flat sample arrays (any shape).
+    public static func mse(_ a: [Double], _ b: [Double]) -> Double {
+        mse(Plane(width: a.count, height: 1, data: a), Plane(width: b.count, height: 1, data: b))
+    }
+
     /// PSNR = 10 log10(peak^2 / mse); +infinity when mse is 0.
     public static func psnr(mse: Double, peak: Double = 255) -> Double {
         mse == 0 ? .infinity : 10 * log10(peak * peak / mse)
@@ -80,6 +85,11 @@ public enum Metrics {
             out.data[i] = ((2 * m1 * m2 + c1) * (2 * s12 + c2)) / ((m1 * m1 + m2 * m2 + c1) * (s11 + s22 + c2))
         }
         return out
+    }
+
+    /// UQI of flat row-major arrays.
+    public static func uqi(_ a: [Double], _ b: [Double], width: Int, height: Int, window: Int = 8) -> Double {
+        uqi(Plane(width: width, height: height, data: a), Plane(width: width, height: height, data: b), window: window)
     }
 
     /// Universal quality index (Wang & Bovik 2002, "A universal image quality index"):

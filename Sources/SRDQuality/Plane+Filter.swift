@@ -14,22 +14,28 @@ extension Plane {
         // columns first (vertical pass over full width), then rows; output rows are independent
         let w = width
         var out = [Double](repeating: 0, count: oh * ow)
-        data.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                Parallel.rows(oh, costPerRow: (w + ow) * k) { range in
-                    var tmp = [Double](repeating: 0, count: w)
-                    for y in range {
-                        for x in 0..<w { tmp[x] = 0 }
-                        for t in 0..<k {
-                            let wt = kernel[t]
-                            let s = (y + t) * w
-                            for x in 0..<w { tmp[x] += wt * src[s + x] }
-                        }
-                        let o = y * ow
-                        for x in 0..<ow {
-                            var acc = 0.0
-                            for t in 0..<k { acc += kernel[t] * tmp[x + t] }
-                            dst[o + x] = acc
+        // raw pointers throughout: this loop is most of a benchmark run, also in debug builds
+        data.withUnsafeBufferPointer { srcBuf in
+            out.withUnsafeMutableBufferPointer { dstBuf in
+                kernel.withUnsafeBufferPointer { kBuf in
+                    let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!, kp = kBuf.baseAddress!
+                    Parallel.rows(oh, costPerRow: (w + ow) * k) { range in
+                        let tmp = UnsafeMutablePointer<Double>.allocate(capacity: w)
+                        defer { tmp.deallocate() }
+                        for y in range {
+                            tmp.update(repeating: 0, count: w)
+                            for t in 0..<k {
+                                let wt = kp[t]
+                                let s = src + (y + t) * w
+                                for x in 0..<w { tmp[x] += wt * s[x] }
+                            }
+                            let o = dst + y * ow
+                            for x in 0..<ow {
+                                var acc = 0.0
+                                let s = tmp + x
+                                for t in 0..<k { acc += kp[t] * s[t] }
+                                o[x] = acc
+                            }
                         }
                     }
                 }

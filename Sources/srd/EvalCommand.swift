@@ -1,6 +1,84 @@
 import ArgumentParser
+import Foundation
+import SRDEngine
+import SRDMedia
+import SRDPipeline
+import SRDQuality
 
+/// `srd eval`: image-set quality under the field's protocol (../shared/docs/EVAL-PROTOCOL.md):
+/// modcrop, MATLAB bicubic LR rounded to 8 bits, SR rounded to 8 bits, shave `scale`, BT.601 Y,
+/// PSNR per image then the mean, SSIM with the 11x11 Gaussian window.
 struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Not built yet.")
-    func run() throws { throw ValidationError("srd eval is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Measure PSNR/SSIM on image sets under the standard protocol.")
+
+    @Option(name: .customLong("dataset"), help: "Folder of high-resolution images (repeatable).")
+    var datasets: [String]
+
+    @Option(help: "Upscaling factor.")
+    var scale: Int
+
+    @Option(help: "Model: a shipped model name, a .safetensors file, or a classical scaler.")
+    var model: String?
+
+    @Option(help: "Classical method instead of a model: nearest, bilinear, bicubic, lanczos.")
+    var method: String?
+
+    @Option(name: .customLong("save-dir"), help: "Also write every SR image as PNG here (one folder per dataset).")
+    var saveDir: String?
+
+    @Option(help: "Tile size in input pixels for networks (0 = whole image).")
+    var tile: Int = 0
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        if (model == nil) == (method == nil) { throw ValidationError("give exactly one of --model or --method") }
+        if datasets.isEmpty { throw ValidationError("give at least one --dataset") }
+    }
+
+    func run() throws {
+        SRD.quietLibav()
+        Engine.setBLASThreads(ProcessInfo.processInfo.activeProcessorCount)
+        do {
+            let name = model ?? method!
+            let sr = try ModelResolver.load(name, scale: scale)
+            let runner = sr.makeRunner(tileSize: tile > 0 ? tile : nil)
+            let report = try evaluate(label: sr.name) { try runner.upscale($0) }
+            if json {
+                FileHandle.standardOutput.write(try report.jsonData())
+                print()
+                return
+            }
+            var baseline: EvalReport?
+            if name.lowercased() != "bicubic" {
+                let bicubic = try ModelLoader.load("bicubic", scale: scale).makeRunner()
+                baseline = try evaluate(label: "bicubic", save: false) { try bicubic.upscale($0) }
+            }
+            print(report.renderTable(baseline: baseline))
+        } catch {
+            FileHandle.standardError.write("srd: error: \(error)\n".data(using: .utf8)!)
+            throw ExitCode(ExitCodes.code(for: error))
+        }
+    }
+
+    private func evaluate(label: String, save: Bool = true, _ upscale: @escaping (PlanarImage) throws -> PlanarImage) throws -> EvalReport {
+        var results: [DatasetResult] = []
+        for dataset in datasets {
+            let setName = URL(fileURLWithPath: dataset).lastPathComponent
+            var observe: ((ImageResult, PlanarImage) throws -> Void)?
+            if save, let saveDir {
+                let folder = (saveDir as NSString).appendingPathComponent(setName)
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                observe = { row, image in
+                    try ImageIO.writePNG(image, to: (folder as NSString).appendingPathComponent(row.name + ".png"))
+                }
+            }
+            let evaluator = DatasetEvaluator(load: ImageIO.read, observe: observe)
+            results.append(try evaluator.evaluate(directory: dataset, name: setName, scale: scale, upscale: upscale))
+        }
+        return EvalReport(scale: scale, model: label, datasets: results)
+    }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import SRDMedia
 
 /// `srd`: the super-resolution daemon for video. One binary, one subcommand per job.
 @main
@@ -8,7 +10,13 @@ struct SRD: ParsableCommand {
         abstract: "Makes videos sharper and larger with super-resolution networks.",
         subcommands: [
             UpscaleCommand.self, EvalCommand.self, BenchCommand.self, TrainCommand.self,
-            ServeCommand.self, StatusCommand.self,
+            ServeCommand.self, StatusCommand.self, SampleCommand.self,
         ]
     )
+
+    /// libav's own chatter (x264's statistics, probe notes) is noise for srd's users; errors
+    /// still reach stderr, and srd reports what went wrong itself.
+    static func quietLibav() {
+        MediaLog.setLevel(ProcessInfo.processInfo.environment["SRD_LIBAV_LOG"] == "verbose" ? .info : .error)
+    }
 }

@@ -1,6 +1,148 @@
 import ArgumentParser
+import Foundation
+import SRDMedia
+import SRDPipeline
 
+/// `srd upscale INPUT OUTPUT`: one video (or image sequence) through the pipeline.
 struct UpscaleCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "upscale", abstract: "Not built yet.")
-    func run() throws { throw ValidationError("srd upscale is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "upscale",
+        abstract: "Upscale one video or image sequence.",
+        discussion: """
+        INPUT is anything libavformat opens, including image sequences such as frames/%08d.png.
+        Audio, subtitles, attachments, chapters and metadata are copied; each frame keeps its timestamp.
+        Metrics (metrics.jsonl, summary.json, report.html, crop.png) go to OUTPUT's stem + .metrics/.
+        """
+    )
+
+    @Argument(help: "Input video, or an image-sequence pattern like frames/%08d.png.")
+    var input: String
+
+    @Argument(help: "Output video. Written to a temporary name and renamed when complete.")
+    var output: String
+
+    @Option(help: "Pipeline preset: a name from Pipelines/ or a YAML file.")
+    var pipeline: String?
+
+    @Option(help: "Upscaling factor.")
+    var scale: Int?
+
+    @Option(help: "Model: nearest, bilinear, bicubic, lanczos, a shipped model name, or a .safetensors file.")
+    var model: String?
+
+    @Option(help: "Parallel workers (default: one per core).")
+    var workers: Int?
+
+    @Option(help: "Tile size in input pixels for networks (0 = whole frame).")
+    var tile: Int?
+
+    @Option(help: "Temporal smoothing strength, 0 = off.")
+    var temporal: Double?
+
+    @Option(help: "Video encoder (libav name).")
+    var codec: String?
+
+    @Option(help: "Constant rate factor for x264/x265-style encoders.")
+    var crf: Int?
+
+    @Option(help: "Encoder speed preset.")
+    var preset: String?
+
+    @Option(name: .customLong("pix-fmt"), help: "Output pixel format (default: the source's depth, 4:2:0).")
+    var pixFmt: String?
+
+    @Option(name: .customLong("encoder-option"), help: "Extra encoder option KEY=VALUE (repeatable).")
+    var encoderOptions: [String] = []
+
+    @Option(help: "Compare against this high-resolution video, frame by frame.")
+    var reference: String?
+
+    @Flag(name: .customLong("self-reference"), help: "Treat the input as ground truth: degrade, super-resolve, compare.")
+    var selfReference = false
+
+    @Option(name: .customLong("degrade-blur"), help: "With --self-reference: Gaussian blur sigma (HR px) before downscaling.")
+    var degradeBlur: Double = 0
+
+    @Option(name: .customLong("degrade-noise"), help: "With --self-reference: Gaussian noise sigma (8-bit levels) after downscaling.")
+    var degradeNoise: Double = 0
+
+    @Option(name: .customLong("metrics-dir"), help: "Folder for metrics and the report (default: OUTPUT stem + .metrics).")
+    var metricsDir: String?
+
+    @Option(help: "Progress: tty, json (one object per line on stdout), none. Default: tty on a terminal.")
+    var progress: String?
+
+    func run() throws {
+        SRD.quietLibav()
+        let progressStyle: ProgressStyle
+        if let progress {
+            guard let style = ProgressStyle(rawValue: progress) else {
+                throw ValidationError("--progress must be one of tty, json, none")
+            }
+            progressStyle = style
+        } else {
+            progressStyle = ProgressPrinter.automatic()
+        }
+        do {
+            let options = try makeOptions(progress: progressStyle)
+            let summary = try UpscaleJob(options: options).run()
+            if progressStyle == .json {
+                let data = try JSONEncoder().encode(summary)
+                let object = try JSONSerialization.jsonObject(with: data)
+                ProgressPrinter.printJSONLine(["event": "done", "output": summary.output, "summary": object])
+            } else {
+                print(SummaryText.render(summary))
+            }
+        } catch {
+            let message = "\(error)".replacingOccurrences(of: "\n", with: " ")
+            if progressStyle == .json { ProgressPrinter.printJSONLine(["event": "error", "message": message]) }
+            FileHandle.standardError.write("srd: error: \(message)\n".data(using: .utf8)!)
+            throw ExitCode(ExitCodes.code(for: error))
+        }
+    }
+
+    func makeOptions(progress: ProgressStyle) throws -> UpscaleOptions {
+        let catalog = PresetCatalog.standard()
+        var preset: PipelinePreset?
+        if let pipeline { preset = try catalog.load(pipeline) }
+        if reference != nil && selfReference {
+            throw ValidationError("--reference and --self-reference exclude each other")
+        }
+        var encode = EncodeSettings()
+        if let e = preset?.encode {
+            if let v = e.codec { encode.codec = v }
+            if let v = e.crf { encode.crf = Double(v) }
+            if let v = e.preset { encode.preset = v }
+            if let v = e.pixFmt { encode.pixelFormat = v }
+            if let v = e.options { encode.extraOptions.merge(v) { $1 } }
+        }
+        if let codec { encode.codec = codec }
+        if let crf { encode.crf = Double(crf) }
+        if let preset = self.preset { encode.preset = preset }
+        if let pixFmt { encode.pixelFormat = pixFmt }
+        for option in encoderOptions {
+            let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--encoder-option needs KEY=VALUE, got '\(option)'") }
+            encode.extraOptions[parts[0]] = parts[1]
+        }
+        var modelName = model ?? preset?.model ?? "bicubic"
+        if model == nil, let preset, let path = catalog.modelPath(for: preset.model, relativeTo: preset.directory) {
+            modelName = path
+        }
+        let referenceMode: ReferenceMode
+        if let reference {
+            referenceMode = .file(reference)
+        } else if selfReference {
+            referenceMode = .selfReference(Degradation(blurSigma: degradeBlur, noiseSigma: degradeNoise))
+        } else {
+            referenceMode = .none
+        }
+        return UpscaleOptions(
+            input: input, output: output, model: modelName,
+            scale: scale ?? preset?.scale ?? 2,
+            workers: workers ?? preset?.workers ?? UpscaleOptions.defaultWorkers,
+            tile: tile ?? preset?.tile ?? 256,
+            temporal: temporal ?? preset?.temporal ?? 0,
+            encode: encode, reference: referenceMode, metricsDirectory: metricsDir, progress: progress)
+    }
 }

@@ -95,7 +95,12 @@ final class EvalProtocolTests: XCTestCase {
         XCTAssertEqual(s.psnrY, .infinity)
         XCTAssertEqual(s.psnrRGB, .infinity)
         XCTAssertEqual(s.ssimY, 1, accuracy: 1e-12)
-        XCTAssertEqual(s.uqiY, 1, accuracy: 1e-12)
+        XCTAssertEqual(s.uqiY!, 1, accuracy: 1e-12)
+        XCTAssertEqual(s.ssimRGB!, 1, accuracy: 1e-12)
+        let basic = EvalProtocol.score(sr: sr, hr: hr, scale: 2, extended: false)
+        XCTAssertNil(basic.uqiY)
+        XCTAssertNil(basic.ssimRGB)
+        XCTAssertEqual(basic.psnrY, .infinity)
         XCTAssertEqual(s.mseY, 0)
         // an SR that is off by less than half a level everywhere scores as identical (step 3)
         var near = hr

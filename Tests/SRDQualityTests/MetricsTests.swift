@@ -98,3 +98,12 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(Metrics.uqi(Self.patternA, Self.patternB), 0.28130475131396926, accuracy: 1e-10)
     }
 }
+
+extension MetricsTests {
+    func testFlatArrayOverloadsAgreeWithPlanes() {
+        let a = Self.patternA, b = Self.patternB
+        XCTAssertEqual(Metrics.mse(a.data, b.data), Metrics.mse(a, b))
+        XCTAssertEqual(Metrics.uqi(a.data, b.data, width: 20, height: 17), Metrics.uqi(a, b))
+        XCTAssertEqual(Metrics.ssim(a.data, b.data, width: 20, height: 17), Metrics.ssim(a, b))
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// How a high-resolution image becomes the low-resolution input a model is measured or trained on.
+///
+/// The default is the evaluation protocol's: MATLAB bicubic 1/s with antialiasing on the float
+/// image, rounded once to 8 bits. Blur and noise model real footage (`--self-reference` options,
+/// and training's real-world degradations).
+public struct Degradation: Sendable, Equatable, Codable {
+    /// Gaussian blur sigma in HR pixels before downscaling (0 = none).
+    public var blurSigma: Double
+    /// Gaussian noise standard deviation in 8-bit levels, added after downscaling (0 = none).
+    public var noiseSigma: Double
+
+    public init(blurSigma: Double = 0, noiseSigma: Double = 0) {
+        self.blurSigma = blurSigma
+        self.noiseSigma = noiseSigma
+    }
+
+    /// The protocol's plain bicubic degradation.
+    public static let bicubic = Degradation()
+
+    /// Degrades `hr` (whose sides must be multiples of `scale`) to 1/scale, quantised to 8 bits.
+    /// `seed` makes the noise reproducible per frame.
+    public func apply(to hr: PlanarImage, scale: Int, seed: UInt64 = 0) -> PlanarImage {
+        precondition(hr.width % scale == 0 && hr.height % scale == 0, "mod-crop before degrading")
+        var src = hr
+        if blurSigma > 0 { src = src.gaussianBlurred(sigma: blurSigma) }
+        var lr = src.resized(width: hr.width / scale, height: hr.height / scale, scale: 1 / Double(scale))
+        if noiseSigma > 0 {
+            var rng = SplitMix64(seed: seed &+ 0x5EED)
+            let s = noiseSigma / 255
+            for i in 0..<lr.data.count { lr.data[i] += Float(rng.nextGaussian() * s) }
+        }
+        return lr.quantized8()
+    }
+}
+
+extension PlanarImage {
+    /// Separable Gaussian blur (radius 3 sigma), edges replicated.
+    public func gaussianBlurred(sigma: Double) -> PlanarImage {
+        let radius = max(1, Int((3 * sigma).rounded(.up)))
+        var kernel = (-radius...radius).map { exp(-Double($0 * $0) / (2 * sigma * sigma)) }
+        let sum = kernel.reduce(0, +)
+        kernel = kernel.map { $0 / sum }
+        var tmp = self, out = self
+        for c in 0..<channels {
+            for y in 0..<height {
+                for x in 0..<width {
+                    var s = 0.0
+                    for k in -radius...radius { s += kernel[k + radius] * Double(self[c, y, Swift.min(Swift.max(x + k, 0), width - 1)]) }
+                    tmp[c, y, x] = Float(s)
+                }
+            }
+            for y in 0..<height {
+                for x in 0..<width {
+                    var s = 0.0
+                    for k in -radius...radius { s += kernel[k + radius] * Double(tmp[c, Swift.min(Swift.max(y + k, 0), height - 1), x]) }
+                    out[c, y, x] = Float(s)
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64) so degradations and training are reproducible.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// A standard normal sample (Box-Muller).
+    public mutating func nextGaussian() -> Double {
+        let u1 = max(Double(next() >> 11) / Double(1 << 53), 1e-300)
+        let u2 = Double(next() >> 11) / Double(1 << 53)
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Yams
+
+/// A named pipeline: which model, at which scale, with which encoder settings.
+///
+/// Presets are YAML files in `Pipelines/` (`Pipelines/fast-x2.yaml`), so an operator can add one
+/// without rebuilding, and the daemon can route `inbox/<preset>/` to it. Every key but `model` is
+/// optional; command-line flags override what a preset says.
+///
+/// ```yaml
+/// model: bicubic          # classical name, a model in Pipelines/models, or a path
+/// scale: 2
+/// workers: 2              # default: measured best for this machine
+/// tile: 256               # input pixels per tile side for networks
+/// temporal: 0             # temporal smoothing strength, 0 = off
+/// encode: {codec: libx264, crf: 18, preset: medium, pix_fmt: yuv420p}
+/// ```
+public struct PipelinePreset: Codable, Sendable, Equatable {
+    public struct Encode: Codable, Sendable, Equatable {
+        public var codec: String?
+        public var crf: Int?
+        public var preset: String?
+        public var pixFmt: String?
+        public var options: [String: String]?
+
+        enum CodingKeys: String, CodingKey {
+            case codec, crf, preset, options
+            case pixFmt = "pix_fmt"
+        }
+
+        public init(codec: String? = nil, crf: Int? = nil, preset: String? = nil, pixFmt: String? = nil, options: [String: String]? = nil) {
+            self.codec = codec; self.crf = crf; self.preset = preset; self.pixFmt = pixFmt; self.options = options
+        }
+    }
+
+    /// The preset's name (its file stem), filled in by the loader.
+    public var name: String?
+    public var description: String?
+    public var model: String
+    public var scale: Int?
+    public var workers: Int?
+    public var tile: Int?
+    public var temporal: Double?
+    public var encode: Encode?
+    /// The folder the preset came from, for resolving relative model paths.
+    public var directory: String?
+
+    public init(name: String? = nil, model: String, scale: Int? = nil, workers: Int? = nil, tile: Int? = nil,
+                temporal: Double? = nil, encode: Encode? = nil) {
+        self.name = name; self.model = model; self.scale = scale; self.workers = workers
+        self.tile = tile; self.temporal = temporal; self.encode = encode
+    }
+
+    /// Parses a preset from YAML text.
+    public static func parse(_ yaml: String, name: String? = nil, directory: String? = nil) throws -> PipelinePreset {
+        do {
+            var preset = try YAMLDecoder().decode(PipelinePreset.self, from: yaml)
+            if preset.name == nil { preset.name = name }
+            preset.directory = directory
+            return preset
+        } catch {
+            throw PipelineError.badPreset(name ?? "preset", "\(error)")
+        }
+    }
+}
+
+/// Finds presets by name in a list of folders (first match wins).
+public struct PresetCatalog: Sendable {
+    public var folders: [String]
+
+    public init(folders: [String]) { self.folders = folders }
+
+    /// The default search path: `$SRD_PIPELINES` (colon-separated), then `Pipelines/` beside the
+    /// executable's package (walking up from the executable), then `/usr/share/srd/Pipelines`.
+    public static func standard() -> PresetCatalog {
+        var folders: [String] = []
+        if let env = ProcessInfo.processInfo.environment["SRD_PIPELINES"] {
+            folders += env.split(separator: ":").map(String.init)
+        }
+        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = dir.appendingPathComponent("Pipelines").path
+            if FileManager.default.fileExists(atPath: candidate) { folders.append(candidate); break }
+            dir = dir.deletingLastPathComponent()
+        }
+        folders.append("/usr/share/srd/Pipelines")
+        return PresetCatalog(folders: folders)
+    }
+
+    /// Every preset name available, sorted.
+    public func names() -> [String] {
+        var names = Set<String>()
+        for folder in folders {
+            let items = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            for item in items where item.hasSuffix(".yaml") { names.insert(String(item.dropLast(5))) }
+        }
+        return names.sorted()
+    }
+
+    /// Loads a preset by name, or from a path to a YAML file.
+    public func load(_ nameOrPath: String) throws -> PipelinePreset {
+        if nameOrPath.hasSuffix(".yaml") || nameOrPath.contains("/") {
+            return try Self.loadFile(nameOrPath)
+        }
+        for folder in folders {
+            let path = (folder as NSString).appendingPathComponent(nameOrPath + ".yaml")
+            if FileManager.default.fileExists(atPath: path) { return try Self.loadFile(path) }
+        }
+        throw PipelineError.unknownPreset(nameOrPath, available: names())
+    }
+
+    /// Resolves a model reference from a preset: shipped models live in `<folder>/models/<name>.safetensors`.
+    public func modelPath(for model: String, relativeTo directory: String?) -> String? {
+        if model.hasSuffix(".safetensors") {
+            if model.hasPrefix("/") { return model }
+            if let directory { return (directory as NSString).appendingPathComponent(model) }
+            return model
+        }
+        for folder in [directory].compactMap({ $0 }) + folders {
+            let path = (folder as NSString).appendingPathComponent("models/\(model).safetensors")
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    static func loadFile(_ path: String) throws -> PipelinePreset {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw PipelineError.badPreset(path, "cannot read the file")
+        }
+        let url = URL(fileURLWithPath: path)
+        return try PipelinePreset.parse(text, name: url.deletingPathExtension().lastPathComponent,
+                                        directory: url.deletingLastPathComponent().path)
+    }
+}

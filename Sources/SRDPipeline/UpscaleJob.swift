@@ -1,0 +1,210 @@
+import Foundation
+import SRDEngine
+import SRDMedia
+
+/// One video through the pipeline: decode -> worker pool -> in-order reassembly -> (temporal
+/// stage) -> encode, all overlapping.
+///
+/// Threads: the caller's thread demuxes and decodes; `WorkerPool` runs the network on Dispatch;
+/// one consumer thread takes results in order, measures them, and encodes. A bounded
+/// `OrderedBuffer` keeps memory flat. The output goes to a hidden temporary name beside the
+/// target and is renamed into place only after the trailer is written and the file is fsynced,
+/// so a failed or killed job never leaves a partial OUTPUT.
+public final class UpscaleJob: @unchecked Sendable {
+    public let options: UpscaleOptions
+    private let catalog: PresetCatalog
+
+    public init(options: UpscaleOptions, catalog: PresetCatalog = .standard()) {
+        self.options = options
+        self.catalog = catalog
+    }
+
+    /// What the consumer receives, in order.
+    enum Processed {
+        case frame(ProcessedFrame)
+        case packet(PassthroughPacket)
+    }
+
+    /// Runs the job to completion and returns its summary. Throws with a one-line reason on
+    /// any failure, after removing the partial output.
+    @discardableResult
+    public func run() throws -> JobSummary {
+        let started = Date()
+        try validateInput()
+        let model = try loadModel()
+        let reader = try MediaReader(path: options.input)
+        let plan = try FramePlan(options: options, video: reader.video, model: model)
+        let referenceReader: MediaReader? = try {
+            if case let .file(path) = options.reference { return try MediaReader(path: path) }
+            return nil
+        }()
+        let temporary = try temporaryOutputPath()
+        var encode = options.encode
+        if encode.formatName == nil {
+            encode.formatName = MediaWriter.chooseFormat(outputPath: options.output, input: reader)
+        }
+        let writer: MediaWriter
+        do {
+            writer = try MediaWriter(path: temporary, reader: reader, width: plan.outputWidth,
+                                     height: plan.outputHeight, settings: encode)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        let total = reader.video.estimatedFrameCount > 0 ? reader.video.estimatedFrameCount : nil
+        let metrics = try MetricsRecorder(directory: options.resolvedMetricsDirectory, options: options,
+                                          plan: plan, modelName: model.name, expectedFrames: total)
+        let buffer = OrderedBuffer<Processed>(maxFramesInFlight: max(2, options.workers * 2 + 1))
+        let pool = WorkerPool(model: model, workers: options.workers, tile: options.tile)
+        let progress = ProgressPrinter(style: options.progress)
+
+        // Consumer: in order -> metrics -> encode.
+        /// Written by the consumer thread only; read after `consumerDone`.
+        final class ConsumerState: @unchecked Sendable {
+            var error: Error?
+            var framesWritten = 0
+        }
+        let state = ConsumerState()
+        let consumerDone = DispatchSemaphore(value: 0)
+        let consumer = Thread { [self] in
+            defer { consumerDone.signal() }
+            do {
+                let t0 = Date()
+                while let item = try buffer.next() {
+                    switch item {
+                    case let .packet(packet):
+                        try writer.write(packet: packet)
+                    case var .frame(frame):
+                        let e0 = Date()
+                        try writer.write(image: frame.output, pts: frame.pts, duration: frame.duration)
+                        frame.timings.encodeMs = Date().timeIntervalSince(e0) * 1000
+                        try metrics.record(&frame)
+                        state.framesWritten += 1
+                        let elapsed = Date().timeIntervalSince(t0)
+                        let fps = elapsed > 0 ? Double(state.framesWritten) / elapsed : 0
+                        let eta = total.flatMap { t in fps > 0 ? Double(max(t - state.framesWritten, 0)) / fps : nil }
+                        progress.report(ProgressSnapshot(framesDone: state.framesWritten, framesTotal: total, fps: fps, etaSeconds: eta))
+                    }
+                }
+            } catch {
+                state.error = error
+                buffer.fail(error)
+            }
+        }
+        consumer.stackSize = 8 << 20
+        consumer.start()
+
+        // Producer: decode on this thread, fan frames out to the pool.
+        var producerError: Error?
+        do {
+            var d0 = Date()
+            while buffer.error == nil, let item = try reader.next() {
+                switch item {
+                case let .packet(packet):
+                    buffer.append(.packet(packet))
+                case let .frame(decoded):
+                    let decodeMs = Date().timeIntervalSince(d0) * 1000
+                    var reference: PlanarImage?
+                    if let referenceReader {
+                        reference = try Self.nextVideoFrame(referenceReader, index: decoded.index)
+                    }
+                    guard let slot = buffer.reserveFrame() else { break }
+                    let work = FrameWork(index: decoded.index, pts: decoded.pts, duration: decoded.duration,
+                                         input: decoded.image, reference: reference, decodeMs: decodeMs)
+                    pool.submit { runner in
+                        do {
+                            buffer.complete(slot, with: .frame(try plan.process(work, runner: runner)))
+                        } catch {
+                            buffer.fail(error)
+                        }
+                    }
+                }
+                d0 = Date()
+            }
+        } catch {
+            producerError = error
+            buffer.fail(error)
+        }
+        pool.waitUntilIdle()
+        buffer.finish()
+        consumerDone.wait()
+
+        if let error = producerError ?? state.error ?? buffer.error {
+            writer.close()
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        do {
+            try writer.finish()
+            try Self.fsync(path: temporary)
+            if rename(temporary, options.output) != 0 {
+                throw PipelineError.outputNotWritable(options.output, String(cString: strerror(errno)))
+            }
+            Self.fsyncDirectory(of: options.output)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        progress.report(ProgressSnapshot(framesDone: state.framesWritten, framesTotal: state.framesWritten, fps: Double(state.framesWritten) / max(Date().timeIntervalSince(started), 1e-9), etaSeconds: 0), final: true)
+        return try metrics.finish(wallSeconds: Date().timeIntervalSince(started), warnings: writer.warnings,
+                                  output: options.output)
+    }
+
+    // MARK: - Steps
+
+    private func validateInput() throws {
+        let path = options.input
+        let isPattern = path.contains("%")
+        if !isPattern {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
+                throw PipelineError.inputMissing(path)
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            if size == 0 { throw PipelineError.inputEmpty(path) }
+        }
+        let dir = URL(fileURLWithPath: options.output).deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw PipelineError.outputNotWritable(options.output, "folder \(dir) does not exist")
+        }
+        guard access(dir, W_OK) == 0 else {
+            throw PipelineError.outputNotWritable(options.output, "folder \(dir) is not writable")
+        }
+        guard (1...8).contains(options.scale) else {
+            throw PipelineError.unsupportedScale(options.scale, model: options.model, supported: "1 to 8")
+        }
+        guard options.workers >= 1 else { throw PipelineError.badPreset("--workers", "must be at least 1") }
+    }
+
+    private func loadModel() throws -> SuperResolutionModel {
+        try ModelResolver.load(options.model, scale: options.scale, catalog: catalog)
+    }
+
+    private func temporaryOutputPath() throws -> String {
+        let url = URL(fileURLWithPath: options.output)
+        let name = ".\(url.lastPathComponent).srd-partial-\(getpid())"
+        return url.deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
+    /// Reads video frames from the reference until the one with `index`.
+    static func nextVideoFrame(_ reader: MediaReader, index: Int) throws -> PlanarImage {
+        while let item = try reader.next() {
+            if case let .frame(frame) = item { return frame.image }
+        }
+        throw PipelineError.referenceMismatch("it has fewer frames than the input (ended before frame \(index))")
+    }
+
+    static func fsync(path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw PipelineError.outputNotWritable(path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        if Foundation.fsync(fd) != 0 { throw PipelineError.outputNotWritable(path, String(cString: strerror(errno))) }
+    }
+
+    static func fsyncDirectory(of path: String) {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let fd = open(dir, O_RDONLY)
+        if fd >= 0 { _ = Foundation.fsync(fd); close(fd) }
+    }
+}

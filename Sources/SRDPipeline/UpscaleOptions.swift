@@ -1,0 +1,50 @@
+import Foundation
+import SRDMedia
+
+/// How quality is measured while a video is processed.
+public enum ReferenceMode: Sendable, Equatable {
+    /// No ground truth: consistency with the input, flicker, and timings.
+    case none
+    /// Compare against a high-resolution video of the same frames.
+    case file(String)
+    /// Treat the input as ground truth: degrade it by the protocol's bicubic, super-resolve, compare.
+    case selfReference(Degradation)
+}
+
+/// Everything an upscale job needs to know; the CLI and the daemon both fill this in.
+public struct UpscaleOptions: Sendable {
+    public var input: String
+    public var output: String
+    /// A classical name (`bicubic`), a shipped model name (`fast-x2`), or a `.safetensors` path.
+    public var model: String
+    public var scale: Int
+    public var workers: Int
+    /// Input pixels per tile side for networks (0 = whole frame).
+    public var tile: Int
+    public var temporal: Double
+    public var encode: EncodeSettings
+    public var reference: ReferenceMode
+    /// Folder for metrics.jsonl, summary.json, report.html and crops; nil = `<output stem>.metrics`.
+    public var metricsDirectory: String?
+    public var progress: ProgressStyle
+
+    public init(input: String, output: String, model: String = "bicubic", scale: Int = 2,
+                workers: Int = UpscaleOptions.defaultWorkers, tile: Int = 256, temporal: Double = 0,
+                encode: EncodeSettings = EncodeSettings(), reference: ReferenceMode = .none,
+                metricsDirectory: String? = nil, progress: ProgressStyle = .none) {
+        self.input = input; self.output = output; self.model = model; self.scale = scale
+        self.workers = workers; self.tile = tile; self.temporal = temporal; self.encode = encode
+        self.reference = reference; self.metricsDirectory = metricsDirectory; self.progress = progress
+    }
+
+    /// One worker per core, each running single-threaded BLAS: on this project's 2-core machine
+    /// that beat one worker with 2 BLAS threads (see docs/BENCHMARKS.md, `srd bench --workers`).
+    public static var defaultWorkers: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// The metrics folder actually used.
+    public var resolvedMetricsDirectory: String {
+        if let metricsDirectory { return metricsDirectory }
+        let url = URL(fileURLWithPath: output)
+        return url.deletingPathExtension().path + ".metrics"
+    }
+}
