@@ -57,7 +57,7 @@ final class JobStateMachineTests: XCTestCase {
 
         XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(attempt: 3)])
         XCTAssertEqual(try machine.handle(.workerExited(killed), job: &job, now: t0), [.quarantineInput])
-        XCTAssertEqual(job.state, .failed)
+        XCTAssertEqual(job.state, .running, "failed only once the input is in failed/")
         XCTAssertEqual(job.stage, .quarantine)
         XCTAssertEqual(job.error, "gave up after 3 attempts: worker killed by signal 9 (SIGKILL)")
         XCTAssertEqual(try machine.handle(.quarantined, job: &job, now: t0), [.removeWorkFolder])
@@ -69,7 +69,7 @@ final class JobStateMachineTests: XCTestCase {
         var job = try runningJob()
         let actions = try machine.handle(.workerExited(.exited(code: 2, message: "no video stream in a.mp4")), job: &job, now: t0)
         XCTAssertEqual(actions, [.quarantineInput])
-        XCTAssertEqual(job.state, .failed)
+        XCTAssertEqual(job.quarantineState, .failed)
         XCTAssertEqual(job.attempts, 1)
         XCTAssertEqual(job.error, "bad input: no video stream in a.mp4")
     }
@@ -87,9 +87,11 @@ final class JobStateMachineTests: XCTestCase {
         var job = newJob()
         _ = try machine.handle(.claimed, job: &job, now: t0)
         XCTAssertEqual(try machine.handle(.cancel, job: &job, now: t0), [.quarantineInput])
-        XCTAssertEqual(job.state, .cancelled)
+        XCTAssertEqual(job.state, .queued)
         XCTAssertEqual(job.error, "cancelled by request")
         XCTAssertThrowsError(try machine.handle(.start, job: &job, now: t0))
+        XCTAssertEqual(try machine.handle(.quarantined, job: &job, now: t0), [.removeWorkFolder])
+        XCTAssertEqual(job.state, .cancelled)
     }
 
     func testCancelRunningJobStopsTheWorkerAndWinsOverItsExit() throws {
@@ -97,6 +99,7 @@ final class JobStateMachineTests: XCTestCase {
         XCTAssertEqual(try machine.handle(.cancel, job: &job, now: t0), [.stopWorker])
         XCTAssertEqual(job.state, .running, "still running until the worker is gone")
         XCTAssertEqual(try machine.handle(.workerExited(.signalled(signal: 15, message: nil)), job: &job, now: t0), [.quarantineInput])
+        _ = try machine.handle(.quarantined, job: &job, now: t0)
         XCTAssertEqual(job.state, .cancelled)
     }
 
@@ -104,7 +107,7 @@ final class JobStateMachineTests: XCTestCase {
         var job = newJob()
         XCTAssertEqual(try machine.handle(.cancel, job: &job, now: t0), [])
         XCTAssertEqual(try machine.handle(.claimed, job: &job, now: t0), [.quarantineInput])
-        XCTAssertEqual(job.state, .cancelled)
+        XCTAssertEqual(job.quarantineState, .cancelled)
     }
 
     func testFinishedOrPublishingJobsCannotBeCancelled() throws {
@@ -166,6 +169,7 @@ final class JobStateMachineTests: XCTestCase {
         var job = try runningJob()
         _ = try machine.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0)
         XCTAssertEqual(try machine.handle(.publishFailed(reason: "worker output missing: x"), job: &job, now: t0), [.quarantineInput])
+        _ = try machine.handle(.quarantined, job: &job, now: t0)
         XCTAssertEqual(job.state, .failed)
         XCTAssertEqual(job.error, "worker output missing: x")
     }

@@ -11,7 +11,8 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
 /// Where a job is inside its state, so that a restart knows which idempotent step to redo.
 ///
 /// `claim` and `wait` are queued; `run`, `publish` and `archive` are running; `quarantine`
-/// is failed or cancelled with the input still to be moved; `finished` is terminal.
+/// keeps the state it had (queued or running) while the input is moved to failed/; `finished`
+/// is done, failed or cancelled. A terminal state is only shown once its files are in place.
 public enum JobStage: String, Sendable, Codable, CaseIterable {
     /// Row written, input not yet renamed into the work folder.
     case claim

@@ -574,7 +574,7 @@ struct ErrorReport: Codable {
         self.job = job.id
         input = job.name
         pipeline = job.pipeline
-        state = job.state
+        state = job.quarantineState
         error = job.error ?? "unknown error"
         attempts = job.attempts
         source = job.source

@@ -60,6 +60,11 @@ public struct InvalidJobTransition: Error, CustomStringConvertible, Equatable {
     public var description: String { "event \(event) is not valid for a job in stage \(stage.rawValue)" }
 }
 
+extension Job {
+    /// The state a job in quarantine ends in: cancelled if someone asked, failed otherwise.
+    public var quarantineState: JobState { cancelRequested ? .cancelled : .failed }
+}
+
 /// The one place where job states change: a pure function of (job, event, now) that
 /// returns the actions to perform. It does no I/O, so it is tested without files or processes;
 /// the daemon stores the new job before performing the actions (write-ahead).
@@ -152,6 +157,9 @@ public struct JobStateMachine: Sendable {
             job.finishedAt = now
             return [.removeWorkFolder]
         case (.quarantine, .quarantined):
+            // Failed or cancelled only now, once the input and its report are in failed/, just
+            // as done waits for the input to be archived: a reader who sees the state finds the files.
+            job.state = job.quarantineState
             job.stage = .finished
             job.finishedAt = now
             return [.removeWorkFolder]
@@ -189,7 +197,7 @@ public struct JobStateMachine: Sendable {
     }
 
     private func finishUnsuccessfully(_ job: inout Job, _ state: JobState, _ reason: String, _ now: Date) -> [JobAction] {
-        job.state = state
+        assert(state == job.quarantineState, "a cancel request decides between cancelled and failed")
         job.stage = .quarantine
         job.error = reason
         job.notBefore = nil
