@@ -19,6 +19,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // Daemon only: job store, status API, service lifecycle, logging, metrics.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -39,13 +45,26 @@ let package = Package(
             name: "SRDPipeline",
             dependencies: ["SRDImaging", "SRDEngine", "SRDMedia", "SRDQuality", .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "SRDDaemon", dependencies: ["SRDPipeline"]),
+        .target(
+            name: "SRDDaemon",
+            dependencies: [
+                "SRDPipeline",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .target(name: "SRDTesting", dependencies: ["SRDImaging", "SRDMedia"]),
         .executableTarget(
             name: "srd",
             dependencies: [
                 "SRDPipeline", "SRDDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "SRDImagingTests", dependencies: ["SRDImaging", "SRDTesting"]),
@@ -53,7 +72,7 @@ let package = Package(
         .testTarget(name: "SRDMediaTests", dependencies: ["SRDMedia", "SRDTesting"]),
         .testTarget(name: "SRDQualityTests", dependencies: ["SRDQuality", "SRDTesting"]),
         .testTarget(name: "SRDPipelineTests", dependencies: ["SRDPipeline", "SRDTesting"]),
-        .testTarget(name: "SRDDaemonTests", dependencies: ["SRDDaemon", "SRDTesting"]),
+        .testTarget(name: "SRDDaemonTests", dependencies: ["SRDDaemon", "SRDTesting"], exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs srd as a systemd service: binary, presets, unit, user, configuration.
+# Usage (as root, from the repository): Packaging/install.sh [PREFIX]   (default /usr/local)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PREFIX="${1:-/usr/local}"
+cd "$ROOT"
+swift build -c release --product srd
+install -Dm755 "$(swift build -c release --show-bin-path)/srd" "$PREFIX/bin/srd"
+if [ -d Pipelines ]; then
+    install -d "$PREFIX/share/srd/Pipelines"
+    install -m644 Pipelines/*.yaml "$PREFIX/share/srd/Pipelines/"
+fi
+install -Dm644 docs/DAEMON.md "$PREFIX/share/doc/srd/DAEMON.md"
+install -Dm644 Packaging/srd.sysusers.conf /usr/lib/sysusers.d/srd.conf
+systemd-sysusers /usr/lib/sysusers.d/srd.conf
+[ -e /etc/srd/srd.yaml ] || install -Dm640 -g srd Packaging/srd.yaml /etc/srd/srd.yaml
+sed "s#/usr/local/#$PREFIX/#g" Packaging/srd.service > /etc/systemd/system/srd.service
+systemctl daemon-reload
+echo "installed; start with: systemctl enable --now srd; add users to group srd to use srd status"

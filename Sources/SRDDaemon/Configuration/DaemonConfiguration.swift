@@ -1,0 +1,104 @@
+import Foundation
+
+/// Everything `srd serve` needs to know, read from a YAML file and overridden by flags.
+///
+/// All folder paths are absolute once loaded (relative paths in the file are resolved against
+/// the file's folder, or against `root` when given). See docs/DAEMON.md for the schema.
+public struct DaemonConfiguration: Sendable, Equatable {
+    /// Files dropped here (or in `inbox/<pipeline>/`) become jobs.
+    public var inbox: String
+    /// Finished outputs, with `<name>.metrics/` beside each.
+    public var outbox: String
+    /// Inputs that could not be processed, each with `<name>.error.json`.
+    public var failed: String
+    /// Inputs after success (when `onSuccess` is `.keep`).
+    public var done: String
+    /// Claimed inputs and partial outputs, one folder per job.
+    public var work: String
+    /// SQLite job database (WAL mode).
+    public var database: String
+    /// Unix domain socket of the HTTP status API.
+    public var socket: String
+    /// JSON status file, replaced atomically.
+    public var statusFile: String
+    /// Pipeline for files placed directly in the inbox.
+    public var defaultPipeline: String
+    /// Jobs run at once (one child process each).
+    public var workers: Int
+    /// A file must keep its size and mtime this long (after being closed) before it is taken.
+    public var stableSeconds: Double
+    /// Full inbox rescan interval; inotify is the fast path, the rescan is the safety net.
+    public var rescanSeconds: Double
+    /// What to do with an input after its output is safely in the outbox.
+    public var onSuccess: OnSuccess
+    /// Extra folders holding `<name>.yaml` pipeline presets (searched after the built-in folder).
+    public var pipelineFolders: [String]
+    /// argv prefix of the worker; the daemon appends `upscale INPUT OUTPUT --pipeline ...`.
+    public var workerCommand: [String]
+    /// Seconds between SIGTERM and SIGKILL when a worker must stop (cancel, shutdown).
+    public var workerStopGraceSeconds: Double
+    public var limits: Limits
+    public var retry: RetryPolicy
+    /// `trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical`.
+    public var logLevel: String
+
+    /// What happens to an input after success.
+    public enum OnSuccess: String, Sendable, Codable, Equatable {
+        /// Move it to the `done` folder.
+        case keep
+        /// Delete it.
+        case delete
+    }
+
+    /// Resource limits a job must respect.
+    public struct Limits: Sendable, Equatable {
+        /// Largest input width the worker accepts (passed as `--max-width`); nil = no limit.
+        public var maxWidth: Int?
+        /// Largest input height (passed as `--max-height`); nil = no limit.
+        public var maxHeight: Int?
+        /// Longest input in seconds (passed as `--max-duration`); nil = no limit.
+        public var maxDurationSeconds: Double?
+        /// Jobs do not start while the work or outbox filesystem has less free space than this.
+        public var minFreeDiskBytes: Int64
+        /// A worker running longer than this is killed and the attempt counts as a crash; nil = none.
+        public var jobTimeoutSeconds: Double?
+
+        public init(
+            maxWidth: Int? = nil, maxHeight: Int? = nil, maxDurationSeconds: Double? = nil,
+            minFreeDiskBytes: Int64 = 1 << 30, jobTimeoutSeconds: Double? = nil
+        ) {
+            self.maxWidth = maxWidth
+            self.maxHeight = maxHeight
+            self.maxDurationSeconds = maxDurationSeconds
+            self.minFreeDiskBytes = minFreeDiskBytes
+            self.jobTimeoutSeconds = jobTimeoutSeconds
+        }
+    }
+
+    /// Creates a configuration with every folder under `root` and the documented defaults.
+    public init(root: String) {
+        let r = (root as NSString).standardizingPath
+        inbox = r + "/inbox"
+        outbox = r + "/outbox"
+        failed = r + "/failed"
+        done = r + "/done"
+        work = r + "/work"
+        database = r + "/srd.sqlite"
+        socket = r + "/srd.sock"
+        statusFile = r + "/status.json"
+        defaultPipeline = "fast-x2"
+        workers = 2
+        stableSeconds = 5
+        rescanSeconds = 30
+        onSuccess = .keep
+        pipelineFolders = []
+        workerCommand = []
+        workerStopGraceSeconds = 10
+        limits = Limits()
+        retry = RetryPolicy()
+        logLevel = "info"
+    }
+
+    /// The folders the daemon creates at start if missing.
+    var folders: [String] { [inbox, outbox, failed, done, work] }
+}

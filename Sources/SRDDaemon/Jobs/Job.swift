@@ -1,0 +1,117 @@
+import Foundation
+
+/// Public life of a job, as the API and status file report it.
+public enum JobState: String, Sendable, Codable, CaseIterable {
+    case queued, running, done, failed, cancelled
+
+    /// Done, failed and cancelled jobs never change again.
+    public var isTerminal: Bool { self == .done || self == .failed || self == .cancelled }
+}
+
+/// Where a job is inside its state, so that a restart knows which idempotent step to redo.
+///
+/// `claim` and `wait` are queued; `run`, `publish` and `archive` are running; `quarantine`
+/// keeps the state it had (queued or running) while the input is moved to failed/; `finished`
+/// is done, failed or cancelled. A terminal state is only shown once its files are in place.
+public enum JobStage: String, Sendable, Codable, CaseIterable {
+    /// Row written, input not yet renamed into the work folder.
+    case claim
+    /// Input in work/<id>/, waiting for a worker slot (or for its retry time).
+    case wait
+    /// A worker child process is (or was, before a crash) running.
+    case run
+    /// Worker succeeded; output and metrics being moved into the outbox.
+    case publish
+    /// Output safe in the outbox; input being moved to done/ (or deleted).
+    case archive
+    /// Job failed or was cancelled; input being moved to failed/ with an error report.
+    case quarantine
+    /// Nothing left to do.
+    case finished
+}
+
+/// Frames done so far and the worker's own speed estimate.
+public struct JobProgress: Sendable, Codable, Equatable {
+    public var framesDone: Int
+    public var framesTotal: Int?
+    public var fps: Double?
+    public var etaSeconds: Double?
+
+    public init(framesDone: Int, framesTotal: Int? = nil, fps: Double? = nil, etaSeconds: Double? = nil) {
+        self.framesDone = framesDone
+        self.framesTotal = framesTotal
+        self.fps = fps
+        self.etaSeconds = etaSeconds
+    }
+}
+
+/// Where an input came from.
+public enum JobOrigin: String, Sendable, Codable {
+    /// Dropped into the inbox and found by the watcher.
+    case inbox
+    /// Submitted through `POST /v1/jobs`.
+    case api
+}
+
+/// One input file's journey through the daemon; a row of the `job` table.
+public struct Job: Sendable, Codable, Equatable {
+    /// Assigned by the database (autoincrement); 0 before insertion.
+    public var id: Int64
+    /// File name of the input (no folder).
+    public var name: String
+    /// Pipeline preset name.
+    public var pipeline: String
+    public var origin: JobOrigin
+    /// Path the input had before it was claimed.
+    public var source: String
+    public var state: JobState
+    public var stage: JobStage
+    /// Attempts started (interrupted ones by a daemon stop are given back).
+    public var attempts: Int
+    /// Attempts cut short by a daemon stop or crash (never the job's fault).
+    public var interruptions: Int
+    /// Why the job failed, or why the last attempt failed.
+    public var error: String?
+    public var cancelRequested: Bool
+    public var progress: JobProgress?
+    /// The worker's `summary` object (metrics), JSON text.
+    public var summary: String?
+    /// Chosen outbox path of the output, fixed before publishing so a restart reuses it.
+    public var outputPath: String?
+    /// Chosen path of the input in done/ or failed/, fixed before moving it.
+    public var archivePath: String?
+    /// Process id and start time (clock ticks since boot) of the current worker.
+    public var workerPID: Int32?
+    public var workerStartTicks: Int64?
+    /// A retry waits until this time.
+    public var notBefore: Date?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var updatedAt: Date
+
+    public init(name: String, pipeline: String, origin: JobOrigin, source: String, now: Date) {
+        id = 0
+        self.name = name
+        self.pipeline = pipeline
+        self.origin = origin
+        self.source = source
+        state = .queued
+        stage = .claim
+        attempts = 0
+        interruptions = 0
+        error = nil
+        cancelRequested = false
+        progress = nil
+        summary = nil
+        outputPath = nil
+        archivePath = nil
+        workerPID = nil
+        workerStartTicks = nil
+        notBefore = nil
+        createdAt = now
+        startedAt = nil
+        finishedAt = nil
+        updatedAt = now
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import GRDB
+
+/// The job table in SQLite (WAL mode), the daemon's memory across restarts.
+///
+/// Every state change is written here before its actions run, so a restart finds each job in
+/// the stage whose idempotent action must be redone. Access is serialised by GRDB's pool.
+public final class JobStore: Sendable {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            // FULL: a committed transition survives power loss, not only a process crash.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        try Self.migrator.migrate(pool)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.create(table: "job") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull()
+                t.column("pipeline", .text).notNull()
+                t.column("origin", .text).notNull()
+                t.column("source", .text).notNull()
+                t.column("state", .text).notNull().indexed()
+                t.column("stage", .text).notNull().indexed()
+                t.column("attempts", .integer).notNull()
+                t.column("interruptions", .integer).notNull()
+                t.column("error", .text)
+                t.column("cancelRequested", .boolean).notNull()
+                t.column("framesDone", .integer)
+                t.column("framesTotal", .integer)
+                t.column("fps", .double)
+                t.column("etaSeconds", .double)
+                t.column("summary", .text)
+                t.column("outputPath", .text)
+                t.column("archivePath", .text)
+                t.column("workerPID", .integer)
+                t.column("workerStartTicks", .integer)
+                t.column("notBefore", .datetime)
+                t.column("createdAt", .datetime).notNull()
+                t.column("startedAt", .datetime)
+                t.column("finishedAt", .datetime)
+                t.column("updatedAt", .datetime).notNull()
+            }
+        }
+        return m
+    }
+
+    /// SQLite's journal mode ("wal" for a pool).
+    public func journalMode() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// Inserts a new job and returns it with its id.
+    public func insert(_ job: Job) throws -> Job {
+        try pool.write { db in
+            var record = JobRecord(job)
+            try record.insert(db)
+            return record.job
+        }
+    }
+
+    /// Stores the job's current fields.
+    public func update(_ job: Job) throws {
+        try pool.write { db in try JobRecord(job).update(db) }
+    }
+
+    public func job(id: Int64) throws -> Job? {
+        try pool.read { db in try JobRecord.fetchOne(db, key: id)?.job }
+    }
+
+    /// Jobs newest first, optionally only those in `states`.
+    public func jobs(states: [JobState]? = nil, limit: Int = 100) throws -> [Job] {
+        try pool.read { db in
+            var request = JobRecord.all().order(Column("id").desc).limit(limit)
+            if let states { request = request.filter(states.map(\.rawValue).contains(Column("state"))) }
+            return try request.fetchAll(db).map(\.job)
+        }
+    }
+
+    /// Jobs with something left to do, oldest first.
+    public func unfinished() throws -> [Job] {
+        try pool.read { db in
+            try JobRecord.filter(Column("stage") != JobStage.finished.rawValue)
+                .order(Column("id")).fetchAll(db).map(\.job)
+        }
+    }
+
+    /// Number of jobs in each state.
+    public func counts() throws -> [JobState: Int] {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state")
+            var result: [JobState: Int] = [:]
+            for row in rows {
+                if let state = JobState(rawValue: row["state"]) { result[state] = row["n"] }
+            }
+            return result
+        }
+    }
+
+    /// True while a job is claiming `source` (stored, file not yet moved), so the same file
+    /// offered twice (watcher and API, or a watcher retry) becomes one job.
+    public func isClaiming(source: String) throws -> Bool {
+        try pool.read { db in
+            try JobRecord.filter(Column("source") == source && Column("stage") == JobStage.claim.rawValue)
+                .fetchCount(db) > 0
+        }
+    }
+}
+
+/// The job as a GRDB row; columns flat so the table can be read with the sqlite3 shell.
+private struct JobRecord: FetchableRecord, MutablePersistableRecord {
+    static let databaseTableName = "job"
+    var job: Job
+
+    init(_ job: Job) { self.job = job }
+
+    init(row: Row) throws {
+        var j = Job(
+            name: row["name"], pipeline: row["pipeline"],
+            origin: JobOrigin(rawValue: row["origin"]) ?? .inbox, source: row["source"],
+            now: row["createdAt"]
+        )
+        j.id = row["id"]
+        j.state = JobState(rawValue: row["state"]) ?? .failed
+        j.stage = JobStage(rawValue: row["stage"]) ?? .finished
+        j.attempts = row["attempts"]
+        j.interruptions = row["interruptions"]
+        j.error = row["error"]
+        j.cancelRequested = row["cancelRequested"]
+        if let done: Int = row["framesDone"] {
+            j.progress = JobProgress(
+                framesDone: done, framesTotal: row["framesTotal"], fps: row["fps"], etaSeconds: row["etaSeconds"]
+            )
+        }
+        j.summary = row["summary"]
+        j.outputPath = row["outputPath"]
+        j.archivePath = row["archivePath"]
+        j.workerPID = row["workerPID"]
+        j.workerStartTicks = row["workerStartTicks"]
+        j.notBefore = row["notBefore"]
+        j.startedAt = row["startedAt"]
+        j.finishedAt = row["finishedAt"]
+        j.updatedAt = row["updatedAt"]
+        job = j
+    }
+
+    func encode(to container: inout PersistenceContainer) throws {
+        if job.id != 0 { container["id"] = job.id }
+        container["name"] = job.name
+        container["pipeline"] = job.pipeline
+        container["origin"] = job.origin.rawValue
+        container["source"] = job.source
+        container["state"] = job.state.rawValue
+        container["stage"] = job.stage.rawValue
+        container["attempts"] = job.attempts
+        container["interruptions"] = job.interruptions
+        container["error"] = job.error
+        container["cancelRequested"] = job.cancelRequested
+        container["framesDone"] = job.progress?.framesDone
+        container["framesTotal"] = job.progress?.framesTotal
+        container["fps"] = job.progress?.fps
+        container["etaSeconds"] = job.progress?.etaSeconds
+        container["summary"] = job.summary
+        container["outputPath"] = job.outputPath
+        container["archivePath"] = job.archivePath
+        container["workerPID"] = job.workerPID
+        container["workerStartTicks"] = job.workerStartTicks
+        container["notBefore"] = job.notBefore
+        container["createdAt"] = job.createdAt
+        container["startedAt"] = job.startedAt
+        container["finishedAt"] = job.finishedAt
+        container["updatedAt"] = job.updatedAt
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) {
+        job.id = inserted.rowID
+    }
+}

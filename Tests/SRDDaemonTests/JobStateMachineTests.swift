@@ -1,0 +1,176 @@
+import Foundation
+import XCTest
+@testable import SRDDaemon
+
+/// The pure state machine, driven event by event with a fixed clock: no files, no processes.
+final class JobStateMachineTests: XCTestCase {
+    let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+    let machine = JobStateMachine(retry: RetryPolicy(maxAttempts: 3, backoffSeconds: 5, maxBackoffSeconds: 300))
+
+    func newJob() -> Job {
+        var job = Job(name: "a.mp4", pipeline: "fast-x2", origin: .inbox, source: "/in/a.mp4", now: t0)
+        job.id = 7
+        return job
+    }
+
+    /// A job claimed and started, as the runner would leave it.
+    func runningJob() throws -> Job {
+        var job = newJob()
+        XCTAssertEqual(try machine.handle(.claimed, job: &job, now: t0), [])
+        XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(attempt: 1)])
+        return job
+    }
+
+    func testHappyPathPublishesThenArchivesThenCleansUp() throws {
+        var job = try runningJob()
+        XCTAssertEqual(job.state, .running)
+        XCTAssertEqual(job.attempts, 1)
+        _ = try machine.handle(.workerSpawned(pid: 42, startTicks: 1000), job: &job, now: t0)
+        XCTAssertEqual(job.workerPID, 42)
+        _ = try machine.handle(.progress(JobProgress(framesDone: 5, framesTotal: 10, fps: 2, etaSeconds: 2.5)), job: &job, now: t0)
+        XCTAssertEqual(job.progress?.framesDone, 5)
+        XCTAssertEqual(try machine.handle(.workerExited(.succeeded(summary: #"{"psnr":30}"#)), job: &job, now: t0), [.publishOutput])
+        XCTAssertEqual(job.stage, .publish)
+        XCTAssertEqual(job.state, .running, "not done until the output is safely in the outbox")
+        XCTAssertNil(job.workerPID)
+        XCTAssertEqual(job.summary, #"{"psnr":30}"#)
+        XCTAssertEqual(try machine.handle(.published, job: &job, now: t0), [.archiveInput])
+        XCTAssertEqual(job.state, .running, "not done until the input is archived")
+        let t1 = t0.addingTimeInterval(9)
+        XCTAssertEqual(try machine.handle(.archived, job: &job, now: t1), [.removeWorkFolder])
+        XCTAssertEqual(job.state, .done)
+        XCTAssertEqual(job.stage, .finished)
+        XCTAssertEqual(job.finishedAt, t1)
+    }
+
+    func testCrashIsRetriedWithDoublingBackoffThenFailsWithTheReason() throws {
+        var job = try runningJob()
+        let killed = WorkerOutcome.signalled(signal: 9, message: nil)
+        XCTAssertEqual(try machine.handle(.workerExited(killed), job: &job, now: t0), [.retry(at: t0.addingTimeInterval(5))])
+        XCTAssertEqual(job.state, .queued)
+        XCTAssertEqual(job.stage, .wait)
+        XCTAssertEqual(job.error, "worker killed by signal 9 (SIGKILL)")
+
+        XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(attempt: 2)])
+        XCTAssertNil(job.notBefore)
+        XCTAssertEqual(try machine.handle(.workerExited(.exited(code: 1, message: "boom")), job: &job, now: t0), [.retry(at: t0.addingTimeInterval(10))])
+
+        XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(attempt: 3)])
+        XCTAssertEqual(try machine.handle(.workerExited(killed), job: &job, now: t0), [.quarantineInput])
+        XCTAssertEqual(job.state, .running, "failed only once the input is in failed/")
+        XCTAssertEqual(job.stage, .quarantine)
+        XCTAssertEqual(job.error, "gave up after 3 attempts: worker killed by signal 9 (SIGKILL)")
+        XCTAssertEqual(try machine.handle(.quarantined, job: &job, now: t0), [.removeWorkFolder])
+        XCTAssertEqual(job.stage, .finished)
+        XCTAssertEqual(job.state, .failed)
+    }
+
+    func testBadInputFailsAtOnceWithoutRetry() throws {
+        var job = try runningJob()
+        let actions = try machine.handle(.workerExited(.exited(code: 2, message: "no video stream in a.mp4")), job: &job, now: t0)
+        XCTAssertEqual(actions, [.quarantineInput])
+        XCTAssertEqual(job.quarantineState, .failed)
+        XCTAssertEqual(job.attempts, 1)
+        XCTAssertEqual(job.error, "bad input: no video stream in a.mp4")
+    }
+
+    func testUsageErrorIsPermanentButExitOneIsNot() {
+        XCTAssertTrue(WorkerOutcome.exited(code: 64, message: nil).isPermanent)
+        XCTAssertTrue(WorkerOutcome.exited(code: 2, message: nil).isPermanent)
+        XCTAssertFalse(WorkerOutcome.exited(code: 1, message: nil).isPermanent)
+        XCTAssertFalse(WorkerOutcome.exited(code: 0, message: nil).isPermanent, "exit 0 without output is a crash")
+        XCTAssertFalse(WorkerOutcome.signalled(signal: 6, message: nil).isPermanent)
+        XCTAssertFalse(WorkerOutcome.timedOut(seconds: 60).isPermanent)
+    }
+
+    func testCancelQueuedJobQuarantinesItsInput() throws {
+        var job = newJob()
+        _ = try machine.handle(.claimed, job: &job, now: t0)
+        XCTAssertEqual(try machine.handle(.cancel, job: &job, now: t0), [.quarantineInput])
+        XCTAssertEqual(job.state, .queued)
+        XCTAssertEqual(job.error, "cancelled by request")
+        XCTAssertThrowsError(try machine.handle(.start, job: &job, now: t0))
+        XCTAssertEqual(try machine.handle(.quarantined, job: &job, now: t0), [.removeWorkFolder])
+        XCTAssertEqual(job.state, .cancelled)
+    }
+
+    func testCancelRunningJobStopsTheWorkerAndWinsOverItsExit() throws {
+        var job = try runningJob()
+        XCTAssertEqual(try machine.handle(.cancel, job: &job, now: t0), [.stopWorker])
+        XCTAssertEqual(job.state, .running, "still running until the worker is gone")
+        XCTAssertEqual(try machine.handle(.workerExited(.signalled(signal: 15, message: nil)), job: &job, now: t0), [.quarantineInput])
+        _ = try machine.handle(.quarantined, job: &job, now: t0)
+        XCTAssertEqual(job.state, .cancelled)
+    }
+
+    func testCancelDuringClaimTakesEffectOnceClaimed() throws {
+        var job = newJob()
+        XCTAssertEqual(try machine.handle(.cancel, job: &job, now: t0), [])
+        XCTAssertEqual(try machine.handle(.claimed, job: &job, now: t0), [.quarantineInput])
+        XCTAssertEqual(job.quarantineState, .cancelled)
+    }
+
+    func testFinishedOrPublishingJobsCannotBeCancelled() throws {
+        var job = try runningJob()
+        _ = try machine.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0)
+        XCTAssertThrowsError(try machine.handle(.cancel, job: &job, now: t0)) { error in
+            XCTAssertEqual((error as? InvalidJobTransition)?.stage, .publish)
+        }
+    }
+
+    func testInterruptedAttemptIsGivenBack() throws {
+        var job = try runningJob()
+        _ = try machine.handle(.workerSpawned(pid: 99, startTicks: 5), job: &job, now: t0)
+        XCTAssertEqual(try machine.handle(.interrupted, job: &job, now: t0), [.killStaleWorker(pid: 99, startTicks: 5)])
+        XCTAssertEqual(job.attempts, 0)
+        XCTAssertEqual(job.interruptions, 1)
+        XCTAssertEqual(job.state, .queued)
+        XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(attempt: 1)])
+    }
+
+    /// After a crash each stage redoes its own idempotent step.
+    func testRecoveryRedoesTheStoredStagesStep() throws {
+        var job = newJob()
+        XCTAssertEqual(try machine.handle(.recover, job: &job, now: t0), [.completeClaim])
+
+        job = try runningJob()
+        XCTAssertEqual(try machine.handle(.recover, job: &job, now: t0), [], "no pid recorded: nothing to kill")
+        XCTAssertEqual(job.stage, .wait)
+        XCTAssertEqual(job.attempts, 0)
+
+        job = try runningJob()
+        _ = try machine.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0)
+        XCTAssertEqual(try machine.handle(.recover, job: &job, now: t0), [.publishOutput])
+        _ = try machine.handle(.published, job: &job, now: t0)
+        XCTAssertEqual(try machine.handle(.recover, job: &job, now: t0), [.archiveInput])
+        _ = try machine.handle(.archived, job: &job, now: t0)
+        XCTAssertEqual(try machine.handle(.recover, job: &job, now: t0), [.removeWorkFolder])
+        XCTAssertEqual(job.state, .done)
+
+        job = try runningJob()
+        _ = try machine.handle(.workerExited(.exited(code: 2, message: nil)), job: &job, now: t0)
+        XCTAssertEqual(try machine.handle(.recover, job: &job, now: t0), [.quarantineInput])
+    }
+
+    func testEventsOutOfOrderAreRejected() throws {
+        var job = newJob()
+        XCTAssertThrowsError(try machine.handle(.start, job: &job, now: t0))
+        XCTAssertThrowsError(try machine.handle(.published, job: &job, now: t0))
+        XCTAssertThrowsError(try machine.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0))
+        XCTAssertEqual(job.stage, .claim, "a rejected event changes nothing")
+    }
+
+    func testBackoffDoublesAndIsCapped() {
+        let p = RetryPolicy(maxAttempts: 10, backoffSeconds: 5, maxBackoffSeconds: 30)
+        XCTAssertEqual((1...5).map { p.delay(afterAttempt: $0) }, [5, 10, 20, 30, 30])
+    }
+
+    func testMissingOutputFailsThePublishWithTheReason() throws {
+        var job = try runningJob()
+        _ = try machine.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0)
+        XCTAssertEqual(try machine.handle(.publishFailed(reason: "worker output missing: x"), job: &job, now: t0), [.quarantineInput])
+        _ = try machine.handle(.quarantined, job: &job, now: t0)
+        XCTAssertEqual(job.state, .failed)
+        XCTAssertEqual(job.error, "worker output missing: x")
+    }
+}
