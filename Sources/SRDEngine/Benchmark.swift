@@ -20,19 +20,28 @@ public struct BenchmarkResult: Sendable, CustomStringConvertible {
 }
 
 extension Engine {
-    /// Times `iterations` upscales of a seeded random `width` x `height` RGB frame (after
-    /// `warmup` untimed ones, which also warm the runner's workspace).
+    /// Times `iterations` upscales of a seeded random `width` x `height` RGB frame with a new
+    /// runner of `model` (after `warmup` untimed ones, which also warm the runner's workspace).
+    ///
+    /// - Parameter tileSize: `.none` uses the model's default tiling, `.some(nil)` whole frames.
     public static func benchmark(_ model: SuperResolutionModel, width: Int, height: Int, iterations: Int = 5,
                                  warmup: Int = 1, tileSize: Int?? = .none, seed: UInt64 = 1) throws -> BenchmarkResult {
         let runner: SuperResolutionRunner
         if let t = tileSize { runner = model.makeRunner(tileSize: t) } else { runner = model.makeRunner() }
         let frame = Tensor.random(shape: [3, height, width], in: 0...1, seed: seed).planarImage
+        return try benchmark(runner: runner, model: model, frame: frame, iterations: iterations, warmup: warmup)
+    }
+
+    /// Times `iterations` upscales of `frame` by an existing runner of `model`.
+    public static func benchmark(runner: SuperResolutionRunner, model: SuperResolutionModel, frame: PlanarImage,
+                                 iterations: Int = 5, warmup: Int = 1) throws -> BenchmarkResult {
         for _ in 0..<warmup { _ = try runner.upscale(frame) }
+        let n = max(iterations, 1)
         let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<max(iterations, 1) { _ = try runner.upscale(frame) }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(max(iterations, 1))
-        let outPixels = Double(width * height * model.scale * model.scale)
-        return BenchmarkResult(model: model.name, width: width, height: height, iterations: max(iterations, 1),
+        for _ in 0..<n { _ = try runner.upscale(frame) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(n)
+        let outPixels = Double(frame.width * frame.height * model.scale * model.scale)
+        return BenchmarkResult(model: model.name, width: frame.width, height: frame.height, iterations: n,
                                msPerFrame: seconds * 1000, gflopsPerSecond: model.flopsPerOutputPixel * outPixels / seconds / 1e9,
                                blasCore: blasCoreName, blasThreads: blasThreads)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import SRDEngine
 
@@ -36,6 +37,42 @@ final class RunnerTests: XCTestCase {
         let bic = rgb.resized(width: 48, height: 40, kernel: .bicubic)
         let mean = zip(up.data, bic.data).map { abs($0 - $1) }.reduce(0, +) / Float(up.data.count)
         XCTAssertLessThan(mean, 0.1)
+    }
+
+    /// Runners of one model on several threads at once give the single-threaded result.
+    func testConcurrentRunnersAgreeWithSequential() throws {
+        let m = try ModelLoader.randomModel("srvgg", scale: 2, seed: 9, overrides: ["num_conv": .number(3), "num_feat": .number(8)])
+        let frames = (0..<4).map { Tensor.random(shape: [3, 30, 26], in: 0...1, seed: UInt64(20 + $0)).planarImage }
+        let expected = try frames.map { try m.makeRunner(tileSize: nil).upscale($0) }
+        final class Box: @unchecked Sendable { var results = [PlanarImage?](repeating: nil, count: 4) }
+        let box = Box()
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            let r = try? m.makeRunner(tileSize: 12).upscale(frames[i])
+            lock.lock()
+            box.results[i] = r
+            lock.unlock()
+        }
+        for i in 0..<4 {
+            guard let r = box.results[i] else { return XCTFail("frame \(i) failed") }
+            assertClose(Tensor(r), Tensor(expected[i]), 1e-4, "frame \(i)")
+        }
+    }
+
+    /// Hyper-parameters of every JSON type survive a write/read (booleans stay booleans, 1 stays a number).
+    func testMetadataRoundTrip() throws {
+        let m = try ModelLoader.randomModel("srresnet", scale: 4, seed: 2,
+                                            overrides: ["num_res_blocks": .number(1), "num_feat": .number(4), "batch_norm": .bool(false)])
+        XCTAssertFalse(m.parameters.tensors.keys.contains { $0.contains("bn") })
+        let url = try temporaryDirectory(self).appendingPathComponent("m.safetensors")
+        try m.write(to: url)
+        let back = try ModelLoader.load(url: url)
+        XCTAssertEqual(back.description.hyperparameters, m.description.hyperparameters)
+        XCTAssertEqual(back.description.hyperparameters["num_res_blocks"], .number(1))
+        XCTAssertEqual(back.description.hyperparameters["batch_norm"], .bool(false))
+        XCTAssertEqual(back.description.color, .rgb)
+        let x = Tensor.random(shape: [3, 6, 5], in: 0...1, seed: 3)
+        XCTAssertEqual(back.program(x), m.program(x))
     }
 
     func testClassicalScalerEqualsResize() throws {
