@@ -71,6 +71,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Continue from a checkpoint (same data); --iterations may extend the run.")
     var resume: String?
 
+    @Option(help: "Start from the tensors of this weight file whose names and shapes match (e.g. a x4 model from the x2 body); the rest as usual.")
+    var initFrom: String?
+
     @Option(help: "Output .safetensors file.")
     var out: String
 
@@ -157,7 +160,17 @@ struct TrainCommand: ParsableCommand {
             log("resumed \(resume) at step \(trainer.step)")
         } else {
             let d = try description(colorMode)
-            let network = try TrainableNetwork(description: d, tensors: InitialParameters.make(for: d, seed: seed))
+            var tensors = try InitialParameters.make(for: d, seed: seed)
+            if let initFrom {
+                let file = try SafeTensors.read(URL(fileURLWithPath: initFrom))
+                var taken: [String] = []
+                for (k, t) in file.tensors where tensors[k]?.shape == t.shape {
+                    tensors[k] = t
+                    taken.append(k)
+                }
+                log("initialised \(taken.count) of \(tensors.count) tensors from \(initFrom)")
+            }
+            let network = try TrainableNetwork(description: d, tensors: tensors)
             let config = TrainingConfig(iterations: iterations, batch: batch, patch: patch, loss: PixelLoss(rawValue: loss)!, lr: lr,
                                         schedule: LearningRateSchedule.Kind(rawValue: schedule) ?? .cosine, warmup: warmup,
                                         weightDecay: weightDecay, seed: seed, threads: threads)
@@ -171,7 +184,14 @@ struct TrainCommand: ParsableCommand {
         let ckptDir = checkpointDir.map { URL(fileURLWithPath: $0) }
         if let ckptDir { try FileManager.default.createDirectory(at: ckptDir, withIntermediateDirectories: true) }
         let ckptURL = ckptDir?.appendingPathComponent(stem + ".ckpt.safetensors")
-        let command = CommandLine.arguments.joined(separator: " ")
+        // The whole history of a resumed run: every command that trained it, in order.
+        let thisCommand = CommandLine.arguments.joined(separator: " ")
+        if let earlier = trainer.notes["command"], resume != nil {
+            trainer.notes["command"] = earlier + " ; resumed at step \(trainer.step): " + thisCommand
+        } else {
+            trainer.notes["command"] = thisCommand
+        }
+        let command = trainer.notes["command"]!
 
         func validatePSNR() throws -> Double? {
             guard !valSet.isEmpty else { return nil }
@@ -184,6 +204,7 @@ struct TrainCommand: ParsableCommand {
             var m: [String: String] = [
                 "training.command": command,
                 "training.code": "srd train (SRDEngine Trainer, our own code)",
+                "training.init": initFrom ?? "seeded random (InitialParameters)",
                 "training.data": data.joined(separator: ",") + " (\(trainingSet.pairs.count) images)",
                 "training.validation": valHoldout > 0 ? "last \(valHoldout) files of the data folders, held out, centre-cropped to \(valCrop)" : (val ?? "none"),
                 "training.iterations": String(trainer.step),
