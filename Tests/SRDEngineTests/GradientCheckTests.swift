@@ -106,6 +106,17 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    func testTransposedConv() {
+        let params = [Tensor.random(shape: [3, 2, 4, 4], in: -0.5...0.5, seed: 30), Tensor.random(shape: [2], in: -0.5...0.5, seed: 31)]
+        check("deconv 4x4 stride 2 pad 1", x: input([3, 4, 5], seed: 32), params: params) {
+            TransposedConv2D(weight: $0[0], bias: $0[1], stride: 2, padding: 1)
+        }
+        let p9 = [Tensor.random(shape: [2, 1, 9, 9], in: -0.5...0.5, seed: 33), Tensor.random(shape: [1], in: -0.5...0.5, seed: 34)]
+        check("deconv 9x9 stride 3 pad 4 output padding 2 (FSRCNN x3)", x: input([2, 3, 3], seed: 35), params: p9) {
+            TransposedConv2D(weight: $0[0], bias: $0[1], stride: 3, padding: 4, outputPadding: 2)
+        }
+    }
+
     func testActivations() {
         let x = input([3, 5, 4], seed: 13)
         check("PReLU shared", x: x, params: [Tensor(shape: [1], data: [0.2])]) { PReLU(slopes: $0[0]) }
