@@ -104,6 +104,8 @@ final class RunnerTests: XCTestCase {
     }
 
     func testBenchmarkReportsRates() throws {
+        // The BLAS thread count is process-wide and other tests change it: set it here.
+        Engine.setBLASThreads(1)
         let m = try ModelLoader.randomModel("espcn", scale: 2, overrides: ["n1": .number(8), "n2": .number(8)])
         let r = try Engine.benchmark(m, width: 32, height: 24, iterations: 2)
         XCTAssertGreaterThan(r.msPerFrame, 0)
