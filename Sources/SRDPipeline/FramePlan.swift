@@ -12,6 +12,8 @@ struct FrameWork {
     var input: PlanarImage
     /// The matching frame of `--reference`, if any.
     var reference: PlanarImage?
+    /// The previous decoded frame, when temporal smoothing needs the motion between the two.
+    var previousInput: PlanarImage?
     var decodeMs: Double
 }
 
@@ -42,6 +44,8 @@ struct ProcessedFrame {
     var reference: PlanarImage?
     /// Per-frame metrics computed by the worker (psnr_y, ssim_y, consistency_psnr_y, ...).
     var metrics: [String: Double]
+    /// Motion from the previous frame, when temporal smoothing is on (nil for the first frame).
+    var motion: TemporalSmoother.MotionAnalysis?
     var timings: FrameTimings
 }
 
@@ -49,6 +53,8 @@ struct ProcessedFrame {
 struct FramePlan: @unchecked Sendable {
     let scale: Int
     let reference: ReferenceMode
+    /// Temporal smoothing strength (0 = off).
+    let temporal: Double
     /// Output size (what the encoder is opened with).
     let outputWidth: Int
     let outputHeight: Int
@@ -56,6 +62,7 @@ struct FramePlan: @unchecked Sendable {
     init(options: UpscaleOptions, video: VideoStreamInfo, model: SuperResolutionModel) throws {
         scale = options.scale
         reference = options.reference
+        temporal = options.temporal
         switch options.reference {
         case .selfReference:
             // The input is the ground truth: mod-crop it so it divides by the scale.
@@ -70,6 +77,13 @@ struct FramePlan: @unchecked Sendable {
         }
     }
 
+    /// What the network sees for a decoded frame: the frame itself, or with `--self-reference`
+    /// its degraded version (deterministic per frame index, so it can be recomputed).
+    func lowResolution(of input: PlanarImage, index: Int) -> PlanarImage {
+        guard case let .selfReference(degradation) = reference else { return input }
+        return degradation.apply(to: EvalProtocol.modcrop(input, scale: scale), scale: scale, seed: UInt64(max(index, 0)))
+    }
+
     /// Super-resolves one frame on the worker's runner and measures what needs no neighbours.
     func process(_ work: FrameWork, runner: SuperResolutionRunner) throws -> ProcessedFrame {
         var timings = FrameTimings()
@@ -77,10 +91,9 @@ struct FramePlan: @unchecked Sendable {
         var lowRes = work.input
         var groundTruth: PlanarImage?
         switch reference {
-        case let .selfReference(degradation):
-            let hr = EvalProtocol.modcrop(work.input, scale: scale)
-            lowRes = degradation.apply(to: hr, scale: scale, seed: UInt64(work.index))
-            groundTruth = hr
+        case .selfReference:
+            groundTruth = EvalProtocol.modcrop(work.input, scale: scale)
+            lowRes = lowResolution(of: work.input, index: work.index)
         case .file:
             guard let ref = work.reference else { throw PipelineError.referenceMismatch("no frame \(work.index)") }
             guard ref.width == outputWidth, ref.height == outputHeight else {
@@ -98,9 +111,20 @@ struct FramePlan: @unchecked Sendable {
         var metrics: [String: Double] = [:]
         let sr8 = output.quantized8()
         if let groundTruth {
-            let score = EvalProtocol.score(sr: sr8, hr: groundTruth, scale: scale)
-            metrics["psnr_y"] = score.psnrY
-            metrics["ssim_y"] = score.ssimY
+            // With smoothing on, these describe the network's own output; the consumer scores
+            // the smoothed frame as psnr_y / ssim_y.
+            let score = EvalProtocol.score(sr: sr8, hr: groundTruth, scale: scale, extended: false)
+            metrics[temporal > 0 ? "psnr_y_unsmoothed" : "psnr_y"] = score.psnrY
+            metrics[temporal > 0 ? "ssim_y_unsmoothed" : "ssim_y"] = score.ssimY
+        }
+        var motion: TemporalSmoother.MotionAnalysis?
+        if temporal > 0, let previousInput = work.previousInput {
+            let previousLowRes = lowResolution(of: previousInput, index: work.index - 1)
+            if previousLowRes.width == lowRes.width && previousLowRes.height == lowRes.height {
+                let a0 = Date()
+                motion = TemporalSmoother.MotionAnalysis(current: lowRes, previous: previousLowRes)
+                timings.smoothMs = Date().timeIntervalSince(a0) * 1000
+            }
         }
         // Consistency with what the network saw: downscale the output by the protocol's bicubic
         // and compare with the input. Low values mean the model invented or lost content.
@@ -109,6 +133,7 @@ struct FramePlan: @unchecked Sendable {
         metrics["consistency_psnr_y"] = Metrics.psnr(Plane(back), Plane(lowRes.luma(.bt601)))
         timings.metricsMs = Date().timeIntervalSince(m0) * 1000
         return ProcessedFrame(index: work.index, pts: work.pts, duration: work.duration, output: output,
-                              lowRes: lowRes, reference: groundTruth, metrics: metrics, timings: timings)
+                              lowRes: lowRes, reference: groundTruth, metrics: metrics, motion: motion,
+                              timings: timings)
     }
 }

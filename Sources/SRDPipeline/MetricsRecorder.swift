@@ -68,10 +68,11 @@ final class MetricsRecorder {
         }
         stageSums.decodeMs += t.decodeMs; stageSums.srMs += t.srMs; stageSums.metricsMs += t.metricsMs
         stageSums.smoothMs += t.smoothMs; stageSums.encodeMs += t.encodeMs
-        for key in ["psnr_y", "ssim_y", "consistency_psnr_y", "flicker", "warp_error"] {
+        for key in ["psnr_y", "ssim_y", "psnr_y_unsmoothed", "consistency_psnr_y", "flicker", "warp_error"] {
             series[key, default: []].append(frame.metrics[key].flatMap { $0.isFinite ? $0 : nil })
         }
         series["sr_ms", default: []].append(t.srMs)
+        if options.temporal > 0 { series["smooth_ms", default: []].append(t.smoothMs) }
         let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
         handle.write(data)
         handle.write(Data([0x0A]))

@@ -9,6 +9,7 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable {
     case inputEmpty(String)
     case referenceMismatch(String)
     case cancelled
+    case limitExceeded(String)
 
     public var description: String {
         switch self {
@@ -23,6 +24,7 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable {
         case let .inputEmpty(path): return "input \(path) is empty"
         case let .referenceMismatch(why): return "reference video does not match: \(why)"
         case .cancelled: return "cancelled"
+        case let .limitExceeded(why): return "input exceeds a limit: \(why)"
         }
     }
 }

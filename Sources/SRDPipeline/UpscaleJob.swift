@@ -1,6 +1,7 @@
 import Foundation
 import SRDEngine
 import SRDMedia
+import SRDQuality
 
 /// One video through the pipeline: decode -> worker pool -> in-order reassembly -> (temporal
 /// stage) -> encode, all overlapping.
@@ -33,6 +34,7 @@ public final class UpscaleJob: @unchecked Sendable {
         try validateInput()
         let model = try loadModel()
         let reader = try MediaReader(path: options.input)
+        try checkLimits(reader.video)
         let plan = try FramePlan(options: options, video: reader.video, model: model)
         let referenceReader: MediaReader? = try {
             if case let .file(path) = options.reference { return try MediaReader(path: path) }
@@ -63,8 +65,10 @@ public final class UpscaleJob: @unchecked Sendable {
         final class ConsumerState: @unchecked Sendable {
             var error: Error?
             var framesWritten = 0
+            var smoother: TemporalSmoother
+            init(smoother: TemporalSmoother) { self.smoother = smoother }
         }
-        let state = ConsumerState()
+        let state = ConsumerState(smoother: TemporalSmoother(strength: options.temporal))
         let consumerDone = DispatchSemaphore(value: 0)
         let consumer = Thread { [self] in
             defer { consumerDone.signal() }
@@ -75,6 +79,19 @@ public final class UpscaleJob: @unchecked Sendable {
                     case let .packet(packet):
                         try writer.write(packet: packet)
                     case var .frame(frame):
+                        if options.temporal > 0 {
+                            let s0 = Date()
+                            frame.output = state.smoother.smooth(frame.output, motion: frame.motion, lowRes: frame.lowRes, index: frame.index)
+                            frame.motion = nil
+                            // worker's motion analysis + this in-order blend
+                            frame.timings.smoothMs += Date().timeIntervalSince(s0) * 1000
+                            if let reference = frame.reference {
+                                let score = EvalProtocol.score(sr: frame.output.quantized8(), hr: reference,
+                                                               scale: plan.scale, extended: false)
+                                frame.metrics["psnr_y"] = score.psnrY
+                                frame.metrics["ssim_y"] = score.ssimY
+                            }
+                        }
                         let e0 = Date()
                         try writer.write(image: frame.output, pts: frame.pts, duration: frame.duration)
                         frame.timings.encodeMs = Date().timeIntervalSince(e0) * 1000
@@ -98,6 +115,7 @@ public final class UpscaleJob: @unchecked Sendable {
         var producerError: Error?
         do {
             var d0 = Date()
+            var previousInput: PlanarImage?
             while buffer.error == nil, let item = try reader.next() {
                 switch item {
                 case let .packet(packet):
@@ -110,7 +128,9 @@ public final class UpscaleJob: @unchecked Sendable {
                     }
                     guard let slot = buffer.reserveFrame() else { break }
                     let work = FrameWork(index: decoded.index, pts: decoded.pts, duration: decoded.duration,
-                                         input: decoded.image, reference: reference, decodeMs: decodeMs)
+                                         input: decoded.image, reference: reference,
+                                         previousInput: options.temporal > 0 ? previousInput : nil, decodeMs: decodeMs)
+                    previousInput = decoded.image
                     pool.submit { runner in
                         do {
                             buffer.complete(slot, with: .frame(try plan.process(work, runner: runner)))
@@ -175,6 +195,18 @@ public final class UpscaleJob: @unchecked Sendable {
             throw PipelineError.unsupportedScale(options.scale, model: options.model, supported: "1 to 8")
         }
         guard options.workers >= 1 else { throw PipelineError.badPreset("--workers", "must be at least 1") }
+    }
+
+    private func checkLimits(_ video: VideoStreamInfo) throws {
+        if let m = options.maxWidth, video.width > m {
+            throw PipelineError.limitExceeded("width \(video.width) > \(m)")
+        }
+        if let m = options.maxHeight, video.height > m {
+            throw PipelineError.limitExceeded("height \(video.height) > \(m)")
+        }
+        if let m = options.maxDurationSeconds, video.durationSeconds > m {
+            throw PipelineError.limitExceeded(String(format: "duration %.1f s > %.1f s", video.durationSeconds, m))
+        }
     }
 
     private func loadModel() throws -> SuperResolutionModel {

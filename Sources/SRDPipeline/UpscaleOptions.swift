@@ -27,9 +27,13 @@ public struct UpscaleOptions: Sendable {
     /// Folder for metrics.jsonl, summary.json, report.html and crops; nil = `<output stem>.metrics`.
     public var metricsDirectory: String?
     public var progress: ProgressStyle
+    /// Refuse inputs larger or longer than these (the daemon's limits); nil = no limit.
+    public var maxWidth: Int?
+    public var maxHeight: Int?
+    public var maxDurationSeconds: Double?
 
     public init(input: String, output: String, model: String = "bicubic", scale: Int = 2,
-                workers: Int = UpscaleOptions.defaultWorkers, tile: Int = 256, temporal: Double = 0,
+                workers: Int = UpscaleOptions.defaultWorkers, tile: Int = 512, temporal: Double = 0,
                 encode: EncodeSettings = EncodeSettings(), reference: ReferenceMode = .none,
                 metricsDirectory: String? = nil, progress: ProgressStyle = .none) {
         self.input = input; self.output = output; self.model = model; self.scale = scale

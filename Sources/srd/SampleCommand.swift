@@ -17,6 +17,7 @@ struct SampleCommand: ParsableCommand {
     @Option var fps = 25
 
     func run() throws {
+        SRD.quietLibav()
         var o = SyntheticClip.Options()
         o.width = width
         o.height = height

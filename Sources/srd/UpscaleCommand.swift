@@ -69,6 +69,15 @@ struct UpscaleCommand: ParsableCommand {
     @Option(name: .customLong("metrics-dir"), help: "Folder for metrics and the report (default: OUTPUT stem + .metrics).")
     var metricsDir: String?
 
+    @Option(name: .customLong("max-width"), help: "Refuse inputs wider than this (exit code 2).")
+    var maxWidth: Int?
+
+    @Option(name: .customLong("max-height"), help: "Refuse inputs taller than this (exit code 2).")
+    var maxHeight: Int?
+
+    @Option(name: .customLong("max-duration"), help: "Refuse inputs longer than this many seconds (exit code 2).")
+    var maxDuration: Double?
+
     @Option(help: "Progress: tty, json (one object per line on stdout), none. Default: tty on a terminal.")
     var progress: String?
 
@@ -137,12 +146,16 @@ struct UpscaleCommand: ParsableCommand {
         } else {
             referenceMode = .none
         }
-        return UpscaleOptions(
+        var options = UpscaleOptions(
             input: input, output: output, model: modelName,
             scale: scale ?? preset?.scale ?? 2,
             workers: workers ?? preset?.workers ?? UpscaleOptions.defaultWorkers,
-            tile: tile ?? preset?.tile ?? 256,
+            tile: tile ?? preset?.tile ?? 512,
             temporal: temporal ?? preset?.temporal ?? 0,
             encode: encode, reference: referenceMode, metricsDirectory: metricsDir, progress: progress)
+        options.maxWidth = maxWidth
+        options.maxHeight = maxHeight
+        options.maxDurationSeconds = maxDuration
+        return options
     }
 }

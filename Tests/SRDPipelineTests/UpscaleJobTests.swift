@@ -120,6 +120,8 @@ final class UpscaleJobTests: XCTestCase {
             (input, dir.file("o3.mkv"), { $0.scale = 0 }, "scale"),
             (input, "/nonexistent-folder/o4.mkv", { _ in }, "does not exist"),
             (input, dir.file("o5.mkv"), { $0.model = "no-such-model" }, "no-such-model"),
+            (input, dir.file("o6.mkv"), { $0.maxWidth = 16 }, "width 32 > 16"),
+            (input, dir.file("o7.mkv"), { $0.maxDurationSeconds = 0.01 }, "duration"),
         ]
         for (inPath, outPath, configure, expected) in cases {
             XCTAssertThrowsError(try run(inPath, outPath, configure)) { error in

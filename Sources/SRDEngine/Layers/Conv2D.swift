@@ -8,7 +8,9 @@ import COpenBLAS
 /// multiplies the im2col matrix `[I*kh*kw, H'*W']` whose rows are ordered (i, a, b), so the
 /// weights are used as loaded. The input is padded once into scratch (no bounds tests in the
 /// copy loop), and im2col runs over bands of output rows so its matrix stays within
-/// `columnBudget` floats whatever the tile size. A 1x1 stride-1 convolution skips im2col.
+/// `columnBudget` floats whatever the tile size. A 1x1 stride-1 convolution skips im2col, and a
+/// stride-1 convolution with many input channels runs one GEMM per tap instead
+/// (Conv2D+ShiftedTaps.swift).
 public struct Conv2D: Layer {
     public let inChannels: Int
     public let outChannels: Int
@@ -26,6 +28,8 @@ public struct Conv2D: Layer {
     public private(set) var bias: [Float]
     /// Largest im2col matrix (floats) one band may use.
     public var columnBudget = 1 << 21
+    /// The kernel `forward` runs (Conv2D+ShiftedTaps.swift); `.automatic` picks by shape.
+    public var algorithm = Algorithm.automatic
 
     /// A convolution from PyTorch tensors: `weight` [O, I, kh, kw], `bias` [O] or nil.
     public init(weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int? = nil, dilation: Int = 1,
@@ -109,6 +113,10 @@ public struct Conv2D: Layer {
             paddingMode.pad(input.pointer, inS, into: p, top: paddingHeight, bottom: paddingHeight,
                             left: paddingWidth, right: paddingWidth)
             src = UnsafePointer(p)
+        }
+        if usesShiftedTaps {
+            forwardShiftedTaps(src, hp: hp, wp: wp, into: output, workspace: workspace)
+            return
         }
 
         let wo = outS.w

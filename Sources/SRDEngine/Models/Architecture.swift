@@ -95,7 +95,7 @@ enum Spec {
 public enum Architectures {
     public static let all: [any Architecture.Type] = [
         SRCNN.self, FSRCNN.self, FSRCNNSubpixel.self, ESPCN.self, SRVGGNetCompact.self,
-        SRGANGenerator.self, EDSR.self, SRResNet.self, SRUNet.self,
+        SRGANGenerator.self, EDSR.self, SRResNet.self, SRUNet.self, SRDFast.self,
     ]
 
     public static func named(_ arch: String) -> (any Architecture.Type)? {

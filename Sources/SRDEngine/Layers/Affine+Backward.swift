@@ -1,0 +1,4 @@
+/// dy/dx = scale.
+extension Affine: PointwiseDerivative {
+    @inline(__always) func derivative(x: Float, y: Float, channel: Int) -> Float { scale }
+}

@@ -1,0 +1,51 @@
+/// Starting weights for training: the architecture's seeded random initialisation (PyTorch's
+/// default uniform +-1/sqrt(fan-in)), with per-architecture adjustments that make training start
+/// from a sensible model:
+/// * SRDFast: `skip` starts as the exact MATLAB bicubic upscaler (as sub-pixel kernels) and
+///   `tail` is scaled down 10x, so step 0 already outputs (nearly) bicubic; PReLU slopes 0.25.
+/// * EDSR/SRResNet-like residual nets keep the default (their residual scale handles depth).
+public enum InitialParameters {
+    public static func make(for d: ModelDescription, seed: UInt64) throws -> [String: Tensor] {
+        var t = try ModelLoader.randomParameters(for: d, seed: seed)
+        for (k, v) in t where k.hasSuffix("act.weight") || k.hasSuffix("_act.weight") {
+            t[k] = Tensor(shape: v.shape, repeating: 0.25)
+        }
+        if d.arch == SRDFast.name {
+            if var tail = t["tail.weight"] {
+                tail.data = tail.data.map { $0 * 0.1 }
+                t["tail.weight"] = tail
+                t["tail.bias"] = Tensor(shape: [tail.shape[0]])
+            }
+            if let skip = t["skip.weight"] { t["skip.weight"] = bicubicSubPixel(shape: skip.shape, scale: d.scale) }
+            if let b = t["skip.bias"] { t["skip.bias"] = Tensor(shape: b.shape) }
+        }
+        return t
+    }
+
+    /// A [C*s*s, C, k, k] convolution whose pixel-shuffled output is MATLAB bicubic upscaling by s
+    /// (away from the borders): phase i samples at u = y + (i + 0.5)/s - 0.5.
+    public static func bicubicSubPixel(shape: [Int], scale s: Int) -> Tensor {
+        let c = shape[1], k = shape[2], half = k / 2
+        var w = Tensor(shape: shape)
+        func taps(_ phase: Int) -> [Double] {
+            let u = (Double(phase) + 0.5) / Double(s) - 0.5
+            let raw = (0..<k).map { ResizeKernel.cubic(u - Double($0 - half)) }
+            let sum = raw.reduce(0, +)
+            return raw.map { $0 / sum }
+        }
+        for ch in 0..<c {
+            for i in 0..<s {
+                for j in 0..<s {
+                    let o = ch * s * s + i * s + j
+                    let ty = taps(i), tx = taps(j)
+                    for a in 0..<k {
+                        for b in 0..<k {
+                            w.data[((o * c + ch) * k + a) * k + b] = Float(ty[a] * tx[b])
+                        }
+                    }
+                }
+            }
+        }
+        return w
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import SRDQuality
+
+/// The temporal stage: removes the frame-to-frame shimmer of super-resolved detail.
+///
+/// Per frame t, in order:
+/// 1. Motion from t to t-1 is estimated on the low-resolution inputs (Farneback, resampled to
+///    `analysisSide` px on the long side) together with its reliability m in [0, 1]: 0 where
+///    forward and backward flow disagree (occlusions, content leaving the frame), falling off
+///    with the input's own motion-compensated residual |A_t - warp(A_{t-1})| so new content keeps
+///    the current frame. This needs only the inputs, so workers do it in parallel
+///    (`MotionAnalysis`), and the super-resolution of t+1 never waits for the smoothing of t.
+/// 2. In order (`smooth`), the previous *smoothed* output is warped onto t at full resolution
+///    (Keys cubic, so the recursion does not accumulate blur) and blended where reliable:
+///        S_t = O_t + strength * m * (warp(S_{t-1}) - O_t)
+/// 3. One back-projection step (weight `backProjection`) puts back what the blend moved away
+///    from the current input at the input's own resolution, so misaligned motion cannot drift
+///    and only the invented detail is averaged over time.
+/// A scene cut (a large mean residual or few reliable pixels) resets the recursion.
+///
+/// Defaults were chosen on Vid4 `walk` x4 (docs/BENCHMARKS.md has the sweep and commands).
+public struct TemporalSmoother {
+    /// Blend weight for fully reliable pixels, 0...1 (0 = off).
+    public var strength: Double
+    /// Weight of the back-projection step, 0...1.
+    public var backProjection: Float = 0.5
+    /// Mean residual (8-bit levels) above which frame t is treated as a new scene.
+    public static let sceneCutResidual = 18.0
+    /// Minimum fraction of reliable pixels; below it frame t is treated as a new scene.
+    public static let sceneCutCoverage = 0.35
+    /// Residual (8-bit levels) at which reliability has fallen to 1/e.
+    public static let residualScale = 24.0
+    /// Output difference (8-bit luma levels) between the warped previous frame and the current
+    /// one at which the blend has fallen to 1/e: flicker is a few levels, misaligned edges tens.
+    public static let detailScale = 20.0
+    /// Long side, in px, of the frames the motion is estimated on (inputs are resampled up or
+    /// down to it: flow on a 180x120 input is too coarse to align 4x detail).
+    public static let analysisSide = 480
+
+    private var previous: PlanarImage?
+    /// Frames at which the recursion was reset (scene cuts), for tests and metrics.
+    public private(set) var resets: [Int] = []
+
+    public init(strength: Double) {
+        self.strength = min(max(strength, 0), 1)
+    }
+
+    /// Motion from frame t to t-1 and its reliability, on the analysis grid. Made by workers.
+    public struct MotionAnalysis: Sendable {
+        public let width: Int
+        public let height: Int
+        /// t -> t-1 in analysis pixels.
+        let flow: FlowField
+        /// (height, width) in 0...1.
+        let reliability: [Float]
+        /// Fraction of pixels whose forward and backward flows agree.
+        public let coverage: Double
+        /// Mean |A_t - warp(A_{t-1})| over those pixels, 8-bit levels.
+        public let meanResidual: Double
+
+        public var isSceneCut: Bool {
+            coverage < TemporalSmoother.sceneCutCoverage || meanResidual > TemporalSmoother.sceneCutResidual
+        }
+
+        /// Analyses the pair (previous, current) of low-resolution RGB frames (0...1).
+        public init(current: PlanarImage, previous: PlanarImage) {
+            let a = Self.analysisLuma(current), b = Self.analysisLuma(previous)
+            let w = a.width, h = a.height
+            let fa = FarnebackFrame(samples255: a.samples, width: w, height: h)
+            let fb = FarnebackFrame(samples255: b.samples, width: w, height: h)
+            let forward = OpticalFlow.farneback(from: fa, to: fb)    // t -> t-1
+            let backward = OpticalFlow.farneback(from: fb, to: fa)   // t-1 -> t
+            let trusted = OpticalFlow.consistencyMask(forward: forward, backward: backward, threshold: 1)
+            var reliability = [Float](repeating: 0, count: w * h)
+            var sum = 0.0, kept = 0
+            let s = TemporalSmoother.residualScale
+            for y in 0..<h {
+                for x in 0..<w {
+                    let i = y * w + x
+                    guard trusted[i] else { continue }
+                    let px = Double(x) + Double(forward.dx[i]), py = Double(y) + Double(forward.dy[i])
+                    let e = abs(Double(a.samples[i]) - TemporalSmoother.bilinear(b.samples, w, h, px, py))
+                    sum += e
+                    kept += 1
+                    reliability[i] = Float(exp(-(e / s) * (e / s)))
+                }
+            }
+            width = w
+            height = h
+            flow = forward
+            self.reliability = reliability
+            coverage = Double(kept) / Double(w * h)
+            meanResidual = kept > 0 ? sum / Double(kept) : .infinity
+        }
+
+        static func analysisLuma(_ rgb: PlanarImage) -> (samples: [Float], width: Int, height: Int) {
+            let f = Double(TemporalSmoother.analysisSide) / Double(max(rgb.width, rgb.height))
+            var y = rgb.luma(.bt601)
+            if abs(f - 1) > 1e-9 {
+                y = y.resized(width: max(16, Int((Double(rgb.width) * f).rounded())),
+                              height: max(16, Int((Double(rgb.height) * f).rounded())))
+            }
+            return (y.data.map { $0 * 255 }, y.width, y.height)
+        }
+    }
+
+    /// Smooths frame `index` and returns the frame to encode.
+    /// - Parameters:
+    ///   - output: the network's output (3 planes, full resolution).
+    ///   - motion: the analysis of (frame index-1, frame index); nil for the first frame.
+    ///   - lowRes: what the network saw, for the back-projection step.
+    public mutating func smooth(_ output: PlanarImage, motion: MotionAnalysis?, lowRes: PlanarImage, index: Int) -> PlanarImage {
+        guard strength > 0, let prev = previous, let motion,
+              prev.width == output.width, prev.height == output.height else {
+            previous = output
+            return output
+        }
+        if motion.isSceneCut {
+            resets.append(index)
+            previous = output
+            return output
+        }
+        var result = blend(output, previous: prev, motion: motion)
+        if backProjection > 0 { backProject(&result, onto: lowRes) }
+        previous = result
+        return result
+    }
+
+    /// S = O + strength * m * (warp(prev) - O), warping with Keys cubic taps.
+    private func blend(_ output: PlanarImage, previous prev: PlanarImage, motion: MotionAnalysis) -> PlanarImage {
+        let aw = motion.width, ah = motion.height
+        let w = output.width, h = output.height, n = w * h
+        let sx = Double(aw) / Double(w), sy = Double(ah) / Double(h)
+        var result = output
+        let alpha = Float(strength)
+        let invDetail2 = Float(1 / (Self.detailScale * Self.detailScale))
+        prev.data.withUnsafeBufferPointer { prevOut in
+            output.data.withUnsafeBufferPointer { cur in
+                result.data.withUnsafeMutableBufferPointer { dst in
+                    for y in 0..<h {
+                        let ay = min(max((Double(y) + 0.5) * sy - 0.5, 0), Double(ah - 1))
+                        for x in 0..<w {
+                            let ax = min(max((Double(x) + 0.5) * sx - 0.5, 0), Double(aw - 1))
+                            let m = Self.bilinear(motion.reliability, aw, ah, ax, ay)
+                            if m < 1e-3 { continue }
+                            let px = min(max(Double(x) + Self.bilinear(motion.flow.dx, aw, ah, ax, ay) / sx, 0), Double(w - 1))
+                            let py = min(max(Double(y) + Self.bilinear(motion.flow.dy, aw, ah, ax, ay) / sy, 0), Double(h - 1))
+                            let x0 = Int(px), y0 = Int(py)
+                            let wx = Self.cubicWeights(px - Double(x0)), wy = Self.cubicWeights(py - Double(y0))
+                            let xs = (max(x0 - 1, 0), x0, min(x0 + 1, w - 1), min(x0 + 2, w - 1))
+                            let ys = (max(y0 - 1, 0) * w, y0 * w, min(y0 + 1, h - 1) * w, min(y0 + 2, h - 1) * w)
+                            let i = y * w + x
+                            var warped: (Float, Float, Float) = (0, 0, 0)
+                            for c in 0..<3 {
+                                let o = c * n
+                                @inline(__always) func row(_ r: Int) -> Float {
+                                    wx.0 * prevOut[o + r + xs.0] + wx.1 * prevOut[o + r + xs.1]
+                                        + wx.2 * prevOut[o + r + xs.2] + wx.3 * prevOut[o + r + xs.3]
+                                }
+                                let v = wy.0 * row(ys.0) + wy.1 * row(ys.1) + wy.2 * row(ys.2) + wy.3 * row(ys.3)
+                                if c == 0 { warped.0 = v } else if c == 1 { warped.1 = v } else { warped.2 = v }
+                            }
+                            // Where the warped previous frame disagrees strongly with the current
+                            // output (misaligned detail, not flicker), keep the current frame.
+                            let d = 255 * (0.299 * (warped.0 - cur[i]) + 0.587 * (warped.1 - cur[n + i]) + 0.114 * (warped.2 - cur[2 * n + i]))
+                            let agreement = exp(-(d * d) * invDetail2)
+                            let k = alpha * Float(m) * agreement
+                            dst[i] = cur[i] + k * (warped.0 - cur[i])
+                            dst[n + i] = cur[n + i] + k * (warped.1 - cur[n + i])
+                            dst[2 * n + i] = cur[2 * n + i] + k * (warped.2 - cur[2 * n + i])
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// result += beta * up(lowRes - down(result)), with the protocol's bicubic both ways.
+    private func backProject(_ result: inout PlanarImage, onto lowRes: PlanarImage) {
+        let scale = Double(result.width) / Double(lowRes.width)
+        let down = result.resized(width: lowRes.width, height: lowRes.height, scale: 1 / scale)
+        var residual = lowRes
+        for i in 0..<residual.data.count { residual.data[i] -= down.data[i] }
+        let up = residual.resized(width: result.width, height: result.height, scale: scale)
+        for i in 0..<result.data.count { result.data[i] += backProjection * up.data[i] }
+    }
+
+    /// Keys cubic weights for taps at -1, 0, 1, 2 from a fractional position.
+    @inline(__always)
+    static func cubicWeights(_ t: Double) -> (Float, Float, Float, Float) {
+        (Float(ResizeKernel.cubic(t + 1)), Float(ResizeKernel.cubic(t)), Float(ResizeKernel.cubic(1 - t)), Float(ResizeKernel.cubic(2 - t)))
+    }
+
+    @inline(__always)
+    static func bilinear(_ p: [Float], _ w: Int, _ h: Int, _ x: Double, _ y: Double) -> Double {
+        let cx = min(max(x, 0), Double(w - 1)), cy = min(max(y, 0), Double(h - 1))
+        let x0 = Int(cx), y0 = Int(cy)
+        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
+        let fx = cx - Double(x0), fy = cy - Double(y0)
+        let top = Double(p[y0 * w + x0]) * (1 - fx) + Double(p[y0 * w + x1]) * fx
+        let bot = Double(p[y1 * w + x0]) * (1 - fx) + Double(p[y1 * w + x1]) * fx
+        return top * (1 - fy) + bot * fy
+    }
+}
