@@ -51,6 +51,10 @@ final class DaemonEndToEndTests: XCTestCase {
         XCTAssertEqual(Set(jobs.map(\.name)), Set(sources.keys))
         XCTAssertEqual(jobs.map(\.attempts), Array(repeating: 1, count: 10))
         XCTAssertTrue(jobs.allSatisfy { $0.summary != nil }, "the worker's metrics summary is kept")
+        for job in jobs {
+            guard case .object(let summary)? = job.summary else { continue }
+            XCTAssertEqual(summary["output"], .string(job.output ?? "-"), "summary paths point at the published output")
+        }
         try assertOutbox(d, subfolder: "", names: Array(sources.keys))
         XCTAssertEqual(d.folder.files(under: "done"), sources.keys.sorted())
         for (name, data) in sources {

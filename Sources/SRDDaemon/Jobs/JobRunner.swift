@@ -236,6 +236,7 @@ public actor JobRunner: Service {
         }
         let now = clock.monotonicSeconds()
         var persist = true
+        if case .start = event { lastFrames[id] = 0 }
         if case .progress(let p) = event {
             metrics.framesProcessed(p.framesDone - (lastFrames[id] ?? 0))
             lastFrames[id] = p.framesDone
@@ -491,7 +492,12 @@ public actor JobRunner: Service {
         if job.outputPath == nil {
             guard DurableFiles.exists(produced) else { return "worker output missing: \(produced)" }
             let folder = config.outbox + relativeFolder(job)
-            job.outputPath = DurableFiles.freeName(in: folder, for: job.name, tag: "\(job.id)", alsoFree: [".metrics"])
+            let destination = DurableFiles.freeName(in: folder, for: job.name, tag: "\(job.id)", alsoFree: [".metrics"])
+            job.outputPath = destination
+            // The worker's summary names work-folder paths that are about to go away.
+            job.summary = job.summary.flatMap(JSONValue.init(text:))?.replacingStrings([
+                produced: destination, metricsFolder: destination + ".metrics", inputPath(job): job.source,
+            ]).text ?? job.summary
             try store.update(job)  // chosen before moving, so a restart reuses the same name
             cache[job.id] = job
         }

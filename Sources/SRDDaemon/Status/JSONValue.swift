@@ -37,4 +37,21 @@ public enum JSONValue: Sendable, Codable, Equatable {
         guard let data = text.data(using: .utf8), let v = try? JSONDecoder().decode(JSONValue.self, from: data) else { return nil }
         self = v
     }
+
+    /// The same value with every string equal to a key replaced by its value.
+    public func replacingStrings(_ map: [String: String]) -> JSONValue {
+        switch self {
+        case .string(let s): return .string(map[s] ?? s)
+        case .array(let a): return .array(a.map { $0.replacingStrings(map) })
+        case .object(let o): return .object(o.mapValues { $0.replacingStrings(map) })
+        default: return self
+        }
+    }
+
+    /// Compact JSON text with sorted keys.
+    public var text: String? {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? e.encode(self)).map { String(decoding: $0, as: UTF8.self) }
+    }
 }
