@@ -10,6 +10,10 @@ install -Dm755 "$(swift build -c release --show-bin-path)/srd" "$PREFIX/bin/srd"
 if [ -d Pipelines ]; then
     install -d "$PREFIX/share/srd/Pipelines"
     install -m644 Pipelines/*.yaml "$PREFIX/share/srd/Pipelines/"
+    if compgen -G "Pipelines/models/*.safetensors" >/dev/null; then
+        install -d "$PREFIX/share/srd/Pipelines/models"
+        install -m644 Pipelines/models/*.safetensors "$PREFIX/share/srd/Pipelines/models/"
+    fi
 fi
 install -Dm644 docs/DAEMON.md "$PREFIX/share/doc/srd/DAEMON.md"
 install -Dm644 Packaging/srd.sysusers.conf /usr/lib/sysusers.d/srd.conf

@@ -71,7 +71,8 @@ public struct PresetCatalog: Sendable {
     public init(folders: [String]) { self.folders = folders }
 
     /// The default search path: `$SRD_PIPELINES` (colon-separated), then `Pipelines/` beside the
-    /// executable's package (walking up from the executable), then `/usr/share/srd/Pipelines`.
+    /// executable's package (walking up from the executable), then `<prefix>/share/srd/Pipelines`
+    /// for an installed binary, then `/usr/share/srd/Pipelines`.
     public static func standard() -> PresetCatalog {
         var folders: [String] = []
         if let env = ProcessInfo.processInfo.environment["SRD_PIPELINES"] {
@@ -84,6 +85,10 @@ public struct PresetCatalog: Sendable {
             if FileManager.default.fileExists(atPath: candidate) { folders.append(candidate); break }
             dir = dir.deletingLastPathComponent()
         }
+        // Installed layout (Packaging/install.sh): <prefix>/bin/srd and <prefix>/share/srd/Pipelines.
+        let installed = exe.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("share/srd/Pipelines").path
+        if FileManager.default.fileExists(atPath: installed) { folders.append(installed) }
         folders.append("/usr/share/srd/Pipelines")
         return PresetCatalog(folders: folders)
     }
