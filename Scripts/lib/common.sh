@@ -22,6 +22,16 @@ srd_install_packages() {
     fi
 }
 
+# One release configuration for tests, demo and tools, so a user who runs both builds once.
+# Testability costs nothing measurable in speed and lets the tests use @testable imports.
+SRD_BUILD_FLAGS=(-c release -Xswiftc -enable-testing)
+
+# Builds the srd executable and prints its path.
+srd_build_binary() {
+    swift build "${SRD_BUILD_FLAGS[@]}" --product srd >&2
+    echo "$(swift build "${SRD_BUILD_FLAGS[@]}" --show-bin-path)/srd"
+}
+
 srd_require_swift() {
     command -v swift >/dev/null 2>&1 || { echo "srd: the Swift toolchain (6.0 or newer) is not on PATH" >&2; exit 1; }
 }
