@@ -342,6 +342,9 @@ public actor JobRunner: Service {
             "upscale", input, output, "--pipeline", pipelineArgument(job.pipeline),
             "--metrics-dir", run + "/metrics", "--progress", "json",
         ]
+        // The cores are shared between the daemon's concurrent jobs: each job's frame-parallel
+        // workers get their share, so `workers: 2` on 2 cores does not run 4 networks at once.
+        argv += ["--workers", String(max(1, ProcessInfo.processInfo.activeProcessorCount / max(config.workers, 1)))]
         if let w = config.limits.maxWidth { argv += ["--max-width", String(w)] }
         if let h = config.limits.maxHeight { argv += ["--max-height", String(h)] }
         if let d = config.limits.maxDurationSeconds { argv += ["--max-duration", String(d)] }
