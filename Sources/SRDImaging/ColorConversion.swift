@@ -77,12 +77,16 @@ extension PlanarImage {
         return out
     }
 
-    /// Each sample clamped to 0...1 and rounded to the nearest of 256 levels (what an 8-bit PNG stores).
+    /// Each sample clamped to 0...1 and rounded half away from zero to the nearest of 256
+    /// levels (MATLAB `uint8()`, what an 8-bit PNG stores); NaN becomes 0.
     public func quantized8() -> PlanarImage {
         var out = self
-        for i in 0..<out.data.count {
-            let v = (min(max(Double(data[i]), 0), 1) * 255).rounded()
-            out.data[i] = Float(v / 255)
+        out.data.withUnsafeMutableBufferPointer { d in
+            for i in 0..<d.count {
+                let x = Double(d[i]) * 255
+                let q: Double = !(x > 0) ? 0 : (x >= 255 ? 255 : x.rounded(.toNearestOrAwayFromZero))
+                d[i] = Float(q / 255)
+            }
         }
         return out
     }

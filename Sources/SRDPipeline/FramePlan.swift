@@ -113,7 +113,7 @@ struct FramePlan: @unchecked Sendable {
         if let groundTruth {
             // With smoothing on, these describe the network's own output; the consumer scores
             // the smoothed frame as psnr_y / ssim_y.
-            let score = EvalProtocol.score(sr: sr8, hr: groundTruth, scale: scale, extended: false)
+            let score = EvalProtocol.score(sr: output, hr: groundTruth, scale: scale, extended: false)
             metrics[temporal > 0 ? "psnr_y_unsmoothed" : "psnr_y"] = score.psnrY
             metrics[temporal > 0 ? "ssim_y_unsmoothed" : "ssim_y"] = score.ssimY
         }

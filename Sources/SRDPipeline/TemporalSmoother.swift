@@ -79,7 +79,7 @@ public struct TemporalSmoother {
                     let i = y * w + x
                     guard trusted[i] else { continue }
                     let px = Double(x) + Double(forward.dx[i]), py = Double(y) + Double(forward.dy[i])
-                    let e = abs(Double(a.samples[i]) - TemporalSmoother.bilinear(b.samples, w, h, px, py))
+                    let e = abs(Double(a.samples[i]) - bilinearSample(b.samples, w, h, px, py))
                     sum += e
                     kept += 1
                     reliability[i] = Float(exp(-(e / s) * (e / s)))
@@ -141,10 +141,10 @@ public struct TemporalSmoother {
                         let ay = min(max((Double(y) + 0.5) * sy - 0.5, 0), Double(ah - 1))
                         for x in 0..<w {
                             let ax = min(max((Double(x) + 0.5) * sx - 0.5, 0), Double(aw - 1))
-                            let m = Self.bilinear(motion.reliability, aw, ah, ax, ay)
+                            let m = bilinearSample(motion.reliability, aw, ah, ax, ay)
                             if m < 1e-3 { continue }
-                            let px = min(max(Double(x) + Self.bilinear(motion.flow.dx, aw, ah, ax, ay) / sx, 0), Double(w - 1))
-                            let py = min(max(Double(y) + Self.bilinear(motion.flow.dy, aw, ah, ax, ay) / sy, 0), Double(h - 1))
+                            let px = min(max(Double(x) + bilinearSample(motion.flow.dx, aw, ah, ax, ay) / sx, 0), Double(w - 1))
+                            let py = min(max(Double(y) + bilinearSample(motion.flow.dy, aw, ah, ax, ay) / sy, 0), Double(h - 1))
                             let x0 = Int(px), y0 = Int(py)
                             let wx = Self.cubicWeights(px - Double(x0)), wy = Self.cubicWeights(py - Double(y0))
                             let xs = (max(x0 - 1, 0), x0, min(x0 + 1, w - 1), min(x0 + 2, w - 1))
@@ -190,16 +190,5 @@ public struct TemporalSmoother {
     @inline(__always)
     static func cubicWeights(_ t: Double) -> (Float, Float, Float, Float) {
         (Float(ResizeKernel.cubic(t + 1)), Float(ResizeKernel.cubic(t)), Float(ResizeKernel.cubic(1 - t)), Float(ResizeKernel.cubic(2 - t)))
-    }
-
-    @inline(__always)
-    static func bilinear(_ p: [Float], _ w: Int, _ h: Int, _ x: Double, _ y: Double) -> Double {
-        let cx = min(max(x, 0), Double(w - 1)), cy = min(max(y, 0), Double(h - 1))
-        let x0 = Int(cx), y0 = Int(cy)
-        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
-        let fx = cx - Double(x0), fy = cy - Double(y0)
-        let top = Double(p[y0 * w + x0]) * (1 - fx) + Double(p[y0 * w + x1]) * fx
-        let bot = Double(p[y1 * w + x0]) * (1 - fx) + Double(p[y1 * w + x1]) * fx
-        return top * (1 - fy) + bot * fy
     }
 }

@@ -86,7 +86,7 @@ public final class UpscaleJob: @unchecked Sendable {
                             // worker's motion analysis + this in-order blend
                             frame.timings.smoothMs += Date().timeIntervalSince(s0) * 1000
                             if let reference = frame.reference {
-                                let score = EvalProtocol.score(sr: frame.output.quantized8(), hr: reference,
+                                let score = EvalProtocol.score(sr: frame.output, hr: reference,
                                                                scale: plan.scale, extended: false)
                                 frame.metrics["psnr_y"] = score.psnrY
                                 frame.metrics["ssim_y"] = score.ssimY

@@ -37,13 +37,7 @@ public enum EvalProtocol {
 
     /// Step 3 (and the rounding of step 2): clamp to 0...1, round to 8 bits half away from
     /// zero (MATLAB `uint8()`), returned as value/255.
-    public static func quantize8(_ image: PlanarImage) -> PlanarImage {
-        var out = image
-        out.data.withUnsafeMutableBufferPointer { d in
-            for i in 0..<d.count { d[i] = Float(uint8(d[i])) / 255 }
-        }
-        return out
-    }
+    public static func quantize8(_ image: PlanarImage) -> PlanarImage { image.quantized8() }
 
     /// One sample clamped and rounded to 0...255; NaN maps to 0.
     @inline(__always) static func uint8(_ v: Float) -> UInt8 {

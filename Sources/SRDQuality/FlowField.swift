@@ -61,7 +61,7 @@ public struct FlowField: Sendable, Equatable {
 /// Bilinear interpolation of a row-major plane at (x, y); coordinates outside are clamped to
 /// the edge (replicate border).
 @inline(__always)
-func bilinearSample(_ p: [Float], _ w: Int, _ h: Int, _ x: Double, _ y: Double) -> Double {
+public func bilinearSample(_ p: [Float], _ w: Int, _ h: Int, _ x: Double, _ y: Double) -> Double {
     let cx = min(max(x, 0), Double(w - 1)), cy = min(max(y, 0), Double(h - 1))
     let x0 = Int(cx), y0 = Int(cy)
     let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
