@@ -52,6 +52,9 @@ public enum ModelLoader {
     /// Builds a model from parsed tensors and metadata.
     public static func load(file: SafeTensors.File, name: String, scale: Int? = nil) throws -> NetworkModel {
         let d = try ModelDescription(metadata: file.metadata, name: name)
+        if Architectures.isTrainingOnly(d.arch) {
+            throw EngineError(.unknownArchitecture, "\(name) is a \(d.arch), a training-time network, not a super-resolution model")
+        }
         if let scale, scale != d.scale {
             throw EngineError(.scaleMismatch, "\(name) is a x\(d.scale) model; x\(scale) was asked for")
         }

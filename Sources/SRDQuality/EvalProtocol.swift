@@ -92,7 +92,8 @@ public enum EvalProtocol {
         let ssimRGB = extended ? (0..<3).map { Metrics.ssim(s[$0], h[$0]) }.reduce(0, +) / 3 : nil
         return ImageScore(psnrY: Metrics.psnr(mse: mseY), ssimY: Metrics.ssim(ys, yh),
                           psnrRGB: Metrics.psnr(mse: mseRGB), ssimRGB: ssimRGB,
-                          mseY: mseY, uqiY: extended ? Metrics.uqi(ys, yh) : nil)
+                          mseY: mseY, uqiY: extended ? Metrics.uqi(ys, yh) : nil,
+                          highFrequencyRatio: Metrics.highFrequencyRatio(ys, yh))
     }
 }
 
@@ -110,8 +111,13 @@ public struct ImageScore: Sendable, Equatable {
     public var mseY: Double
     /// Universal quality index on Y, 8x8 sliding window (nil unless scored with `extended`).
     public var uqiY: Double?
+    /// Laplacian energy of SR over HR on the same shaved Y (`Metrics.highFrequencyRatio`):
+    /// not part of the protocol, a texture measure (1 = as much fine detail as the truth).
+    public var highFrequencyRatio: Double?
 
-    public init(psnrY: Double, ssimY: Double, psnrRGB: Double, ssimRGB: Double?, mseY: Double, uqiY: Double?) {
+    public init(psnrY: Double, ssimY: Double, psnrRGB: Double, ssimRGB: Double?, mseY: Double, uqiY: Double?,
+                highFrequencyRatio: Double? = nil) {
+        self.highFrequencyRatio = highFrequencyRatio
         self.psnrY = psnrY
         self.ssimY = ssimY
         self.psnrRGB = psnrRGB

@@ -2,18 +2,19 @@ import Foundation
 
 extension EvalReport {
     /// A plain-text table for terminals: per dataset the mean PSNR/SSIM on Y, the mean time per
-    /// image, and, when `baseline` (e.g. the bicubic report at the same scale) has a dataset of the
+    /// image, the high-frequency energy ratio (1 = as much fine detail as the truth), and, when `baseline` (e.g. the bicubic report at the same scale) has a dataset of the
     /// same name, the gain over it.
     ///
     ///     model edsr-baseline  x2
-    ///     dataset  images   PSNR-Y  SSIM-Y  ms/image  vs bicubic
-    ///     Set5          5  37.9900  0.9604     812.0  +4.31 dB / +0.0299
+    ///     dataset  images   PSNR-Y  SSIM-Y  ms/image  HF ratio  vs bicubic
+    ///     Set5          5  37.9900  0.9604     812.0     0.812  +4.31 dB / +0.0299
     public func renderTable(baseline: EvalReport? = nil) -> String {
-        var rows: [[String]] = [["dataset", "images", "PSNR-Y", "SSIM-Y", "ms/image"]]
+        var rows: [[String]] = [["dataset", "images", "PSNR-Y", "SSIM-Y", "ms/image", "HF ratio"]]
         if let baseline { rows[0].append("vs \(baseline.model)") }
         for d in datasets {
             var row = [d.name, "\(d.images.count)", Self.fmtPSNR(d.psnrY), Self.fmt(d.ssimY, 4),
-                       d.secondsPerImage.map { Self.fmt($0 * 1000, 1) } ?? "-"]
+                       d.secondsPerImage.map { Self.fmt($0 * 1000, 1) } ?? "-",
+                       d.highFrequencyRatio.map { Self.fmt($0, 3) } ?? "-"]
             if let baseline {
                 if let b = baseline.datasets.first(where: { $0.name == d.name }) {
                     row.append("\(Self.signed(d.psnrY - b.psnrY, 2)) dB / \(Self.signed(d.ssimY - b.ssimY, 4))")

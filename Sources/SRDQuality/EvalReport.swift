@@ -47,6 +47,8 @@ public struct DatasetResult: Codable, Sendable, Equatable {
     public var ssimRGB: Double?
     /// Mean wall time of the upscale call per image (seconds).
     public var secondsPerImage: Double?
+    /// Mean over images of the high-frequency energy ratio (`Metrics.highFrequencyRatio`).
+    public var highFrequencyRatio: Double?
     public var images: [ImageResult]
 
     /// Means computed from `images` (which must not be empty).
@@ -63,12 +65,13 @@ public struct DatasetResult: Codable, Sendable, Equatable {
         self.psnrRGB = mean { $0.psnrRGB }
         self.ssimRGB = mean { $0.ssimRGB }
         self.secondsPerImage = mean { $0.seconds }
+        self.highFrequencyRatio = mean { $0.highFrequencyRatio }
     }
 
     enum CodingKeys: String, CodingKey {
         case name, images
         case psnrY = "psnr_y", ssimY = "ssim_y", psnrRGB = "psnr_rgb", ssimRGB = "ssim_rgb"
-        case secondsPerImage = "seconds_per_image"
+        case secondsPerImage = "seconds_per_image", highFrequencyRatio = "hf_ratio"
     }
 
     public init(from decoder: Decoder) throws {
@@ -80,6 +83,7 @@ public struct DatasetResult: Codable, Sendable, Equatable {
         psnrRGB = try c.contains(.psnrRGB) ? (c.decodePSNR(.psnrRGB) ?? .infinity) : nil
         ssimRGB = try c.contains(.ssimRGB) ? (c.decodeMetric(.ssimRGB) ?? .nan) : nil
         secondsPerImage = try c.decodeIfPresent(Double.self, forKey: .secondsPerImage)
+        highFrequencyRatio = try c.contains(.highFrequencyRatio) ? (c.decodeMetric(.highFrequencyRatio) ?? .nan) : nil
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -90,6 +94,7 @@ public struct DatasetResult: Codable, Sendable, Equatable {
         if let psnrRGB { try c.encodeMetric(psnrRGB, forKey: .psnrRGB) }
         if let ssimRGB { try c.encodeMetric(ssimRGB, forKey: .ssimRGB) }
         try c.encodeIfPresent(secondsPerImage, forKey: .secondsPerImage)
+        if let highFrequencyRatio { try c.encodeMetric(highFrequencyRatio, forKey: .highFrequencyRatio) }
         try c.encode(images, forKey: .images)
     }
 }
@@ -103,11 +108,14 @@ public struct ImageResult: Codable, Sendable, Equatable {
     public var psnrRGB: Double?
     public var ssimRGB: Double?
     public var uqiY: Double?
+    /// High-frequency energy ratio SR/HR on Y (`Metrics.highFrequencyRatio`).
+    public var highFrequencyRatio: Double?
     /// Wall time of the upscale call (seconds).
     public var seconds: Double?
 
     public init(name: String, psnrY: Double, ssimY: Double, psnrRGB: Double? = nil, ssimRGB: Double? = nil,
-                uqiY: Double? = nil, seconds: Double? = nil) {
+                uqiY: Double? = nil, highFrequencyRatio: Double? = nil, seconds: Double? = nil) {
+        self.highFrequencyRatio = highFrequencyRatio
         self.name = name
         self.psnrY = psnrY
         self.ssimY = ssimY
@@ -120,12 +128,13 @@ public struct ImageResult: Codable, Sendable, Equatable {
     /// The row for a protocol score.
     public init(name: String, score: ImageScore, seconds: Double? = nil) {
         self.init(name: name, psnrY: score.psnrY, ssimY: score.ssimY, psnrRGB: score.psnrRGB,
-                  ssimRGB: score.ssimRGB, uqiY: score.uqiY, seconds: seconds)
+                  ssimRGB: score.ssimRGB, uqiY: score.uqiY, highFrequencyRatio: score.highFrequencyRatio, seconds: seconds)
     }
 
     enum CodingKeys: String, CodingKey {
         case name, seconds
         case psnrY = "psnr_y", ssimY = "ssim_y", psnrRGB = "psnr_rgb", ssimRGB = "ssim_rgb", uqiY = "uqi_y"
+        case highFrequencyRatio = "hf_ratio"
     }
 
     public init(from decoder: Decoder) throws {
@@ -136,6 +145,7 @@ public struct ImageResult: Codable, Sendable, Equatable {
         psnrRGB = try c.contains(.psnrRGB) ? (c.decodePSNR(.psnrRGB) ?? .infinity) : nil
         ssimRGB = try c.contains(.ssimRGB) ? (c.decodeMetric(.ssimRGB) ?? .nan) : nil
         uqiY = try c.contains(.uqiY) ? (c.decodeMetric(.uqiY) ?? .nan) : nil
+        highFrequencyRatio = try c.contains(.highFrequencyRatio) ? (c.decodeMetric(.highFrequencyRatio) ?? .nan) : nil
         seconds = try c.decodeIfPresent(Double.self, forKey: .seconds)
     }
 
@@ -147,6 +157,7 @@ public struct ImageResult: Codable, Sendable, Equatable {
         if let psnrRGB { try c.encodeMetric(psnrRGB, forKey: .psnrRGB) }
         if let ssimRGB { try c.encodeMetric(ssimRGB, forKey: .ssimRGB) }
         if let uqiY { try c.encodeMetric(uqiY, forKey: .uqiY) }
+        if let highFrequencyRatio { try c.encodeMetric(highFrequencyRatio, forKey: .highFrequencyRatio) }
         try c.encodeIfPresent(seconds, forKey: .seconds)
     }
 }

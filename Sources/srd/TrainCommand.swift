@@ -50,8 +50,20 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "LR patch side in pixels.")
     var patch: Int = 48
 
-    @Option(help: "Loss: l1 or mse.")
+    @Option(help: "Loss: l1, mse, or gan (L1 content + adversarial against a patch discriminator; start from an L1-trained generator with --init-from).")
     var loss: String = "l1"
+
+    @Option(name: .customLong("content-weight"), help: "gan: weight of the pixel L1 content loss.")
+    var contentWeight: Double = 1
+
+    @Option(name: .customLong("adversarial-weight"), help: "gan: weight of the generator's adversarial loss.")
+    var adversarialWeight: Double = 5e-3
+
+    @Option(name: .customLong("disc-lr"), help: "gan: discriminator learning rate.")
+    var discLR: Double = 1e-4
+
+    @Option(name: .customLong("disc-feat"), help: "gan: discriminator width (PatchDiscriminator num_feat).")
+    var discFeat: Int = 32
 
     @Option(help: "Peak learning rate.")
     var lr: Double = 1e-3
@@ -98,7 +110,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if data.isEmpty { throw ValidationError("give at least one --data folder") }
         if val != nil && valHoldout > 0 { throw ValidationError("give --val or --val-holdout, not both") }
-        if PixelLoss(rawValue: loss) == nil { throw ValidationError("--loss must be l1 or mse") }
+        if PixelLoss(rawValue: loss) == nil && loss != "gan" { throw ValidationError("--loss must be l1, mse or gan") }
         if batch < 1 || patch < 4 || iterations < 1 || threads < 1 { throw ValidationError("batch, patch, iterations and threads must be positive") }
     }
 
@@ -148,7 +160,8 @@ struct TrainCommand: ParsableCommand {
         log("data: \(trainingSet.pairs.count) training images (\(trainingSet.memoryBytes >> 20) MiB in memory), \(valSet.count) validation images; load \(String(format: "%.1f", Date().timeIntervalSince(wallStart))) s")
 
         // The trainer: fresh or resumed.
-        let trainer: Trainer
+        let trainer: TrainingRun
+        let adversarial = loss == "gan"
         if let resume {
             let file = try SafeTensors.read(URL(fileURLWithPath: resume))
             var config = try Trainer.checkpointConfig(file)
@@ -156,7 +169,11 @@ struct TrainCommand: ParsableCommand {
                 config.iterations = iterations
                 config.schedule.total = iterations
             }
-            trainer = try Trainer.resume(from: file, data: trainingSet, config: config)
+            if AdversarialTrainer.isAdversarialCheckpoint(file) {
+                trainer = try AdversarialTrainer.resume(from: file, data: trainingSet, config: config)
+            } else {
+                trainer = try Trainer.resume(from: file, data: trainingSet, config: config)
+            }
             log("resumed \(resume) at step \(trainer.step)")
         } else {
             let d = try description(colorMode)
@@ -171,10 +188,20 @@ struct TrainCommand: ParsableCommand {
                 log("initialised \(taken.count) of \(tensors.count) tensors from \(initFrom)")
             }
             let network = try TrainableNetwork(description: d, tensors: tensors)
-            let config = TrainingConfig(iterations: iterations, batch: batch, patch: patch, loss: PixelLoss(rawValue: loss)!, lr: lr,
+            var config = TrainingConfig(iterations: iterations, batch: batch, patch: patch, loss: PixelLoss(rawValue: loss) ?? .l1, lr: lr,
                                         schedule: LearningRateSchedule.Kind(rawValue: schedule) ?? .cosine, warmup: warmup,
                                         weightDecay: weightDecay, seed: seed, threads: threads)
-            trainer = Trainer(network: network, data: trainingSet, config: config)
+            if adversarial {
+                config.loss = "gan"
+                let settings = AdversarialConfig(contentWeight: contentWeight, adversarialWeight: adversarialWeight,
+                                                 discriminatorLR: discLR, discriminatorFeatures: discFeat)
+                let disc = try AdversarialTrainer.makeDiscriminator(for: d, features: discFeat, seed: seed)
+                trainer = try AdversarialTrainer(generator: network, discriminator: disc, data: trainingSet, config: config,
+                                                 adversarial: settings)
+                log("discriminator: \(PatchDiscriminator.name), \(disc.parameterCount) parameters; content L1 x\(contentWeight), adversarial x\(adversarialWeight), D lr \(discLR)")
+            } else {
+                trainer = Trainer(network: network, data: trainingSet, config: config)
+            }
         }
         let model0 = try trainer.network.model()
         log("model: \(trainer.network.description.arch) x\(scale) \(colorMode), \(trainer.network.parameterCount) parameters, \(String(format: "%.0f", model0.flopsPerOutputPixel)) FLOPs/output pixel")
@@ -193,11 +220,18 @@ struct TrainCommand: ParsableCommand {
         }
         let command = trainer.notes["command"]!
 
+        // Mean PSNR-Y on the validation images; also logs the high-frequency energy ratio, the
+        // figure a GAN run is watched by (PSNR falls as texture appears).
         func validatePSNR() throws -> Double? {
             guard !valSet.isEmpty else { return nil }
             let runner = try trainer.network.model(defaultTileSize: nil).makeRunner()
-            var total = 0.0
-            for v in valSet { total += EvalProtocol.score(sr: try runner.upscale(v.lr), hr: v.hr, scale: scale, extended: false).psnrY }
+            var total = 0.0, hf = 0.0
+            for v in valSet {
+                let score = EvalProtocol.score(sr: try runner.upscale(v.lr), hr: v.hr, scale: scale, extended: false)
+                total += score.psnrY
+                hf += score.highFrequencyRatio ?? .nan
+            }
+            trainer.notes["val_hf_ratio"] = String(format: "%.3f", hf / Double(valSet.count))
             return total / Double(valSet.count)
         }
         func metadata(valPSNR: Double?) -> [String: String] {
@@ -218,6 +252,10 @@ struct TrainCommand: ParsableCommand {
                 "training.seconds": String(format: "%.0f", trainer.trainingSeconds),
             ]
             if let valPSNR { m["training.val_psnr_y"] = String(format: "%.3f", valPSNR) }
+            if let hf = trainer.notes["val_hf_ratio"] { m["training.val_hf_ratio"] = hf }
+            if let a = trainer as? AdversarialTrainer {
+                m["training.adversarial"] = "content L1 x\(a.adversarial.contentWeight) + adversarial x\(a.adversarial.adversarialWeight) against \(PatchDiscriminator.name) (num_feat \(a.adversarial.discriminatorFeatures), \(a.discriminator.parameterCount) parameters, lr \(a.adversarial.discriminatorLR))"
+            }
             return m
         }
 
@@ -225,15 +263,19 @@ struct TrainCommand: ParsableCommand {
         var sessionStart = trainer.trainingSeconds, sessionStep = trainer.step
         var lossSum = 0.0, lossCount = 0
         var lastVal: Double? = Double(trainer.notes["val_psnr_y"] ?? "")
-        if trainer.step == 0, let p = try validatePSNR() { log("step 0 val PSNR-Y \(String(format: "%.3f", p)) dB"); lastVal = p }
-        try trainer.run { p in
+        if trainer.step == 0, let p = try validatePSNR() {
+            log("step 0 val PSNR-Y \(String(format: "%.3f", p)) dB, HF ratio \(trainer.notes["val_hf_ratio"] ?? "-")")
+            lastVal = p
+        }
+        try trainer.run(until: nil) { p in
             lossSum += p.loss
             lossCount += 1
             if p.step % logEvery == 0 || p.step == p.iterations {
                 let rate = Double(p.step - sessionStep) / max(1e-9, p.seconds - sessionStart)
                 let eta = Double(p.iterations - p.step) / max(rate, 1e-9)
                 log(String(format: "step %d/%d loss %.5f lr %.2e %.2f it/s ETA %dh%02dm", p.step, p.iterations,
-                           lossSum / Double(lossCount), p.learningRate, rate, Int(eta) / 3600, Int(eta) % 3600 / 60))
+                           lossSum / Double(lossCount), p.learningRate, rate, Int(eta) / 3600, Int(eta) % 3600 / 60)
+                    + (p.detail.isEmpty ? "" : " (" + p.detail + ")"))
                 lossSum = 0
                 lossCount = 0
             }
@@ -242,7 +284,7 @@ struct TrainCommand: ParsableCommand {
                 if let v = try validatePSNR() {
                     lastVal = v
                     trainer.notes["val_psnr_y"] = String(format: "%.3f", v)
-                    log(String(format: "step %d val PSNR-Y %.3f dB", p.step, v))
+                    log(String(format: "step %d val PSNR-Y %.3f dB, HF ratio ", p.step, v) + (trainer.notes["val_hf_ratio"] ?? "-"))
                 }
                 if let ckptDir {
                     try trainer.network.model(metadata: metadata(valPSNR: lastVal))

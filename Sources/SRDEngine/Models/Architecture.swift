@@ -98,7 +98,15 @@ public enum Architectures {
         SRGANGenerator.self, EDSR.self, SRResNet.self, SRUNet.self, SRDFast.self,
     ]
 
+    /// Networks that only exist for training (a GAN's discriminator): trainable, never loaded
+    /// as a super-resolution model.
+    public static let trainingOnly: [any Architecture.Type] = [PatchDiscriminator.self]
+
     public static func named(_ arch: String) -> (any Architecture.Type)? {
-        all.first { $0.name.lowercased() == arch.lowercased() }
+        (all + trainingOnly).first { $0.name.lowercased() == arch.lowercased() }
+    }
+
+    public static func isTrainingOnly(_ arch: String) -> Bool {
+        trainingOnly.contains { $0.name.lowercased() == arch.lowercased() }
     }
 }

@@ -87,7 +87,7 @@ public final class Program: Sendable {
     /// Physical workspace buffer of each value (-1 for the input, which the caller owns).
     let bufferOf: [Int]
     public let bufferCount: Int
-    /// Output size / input size; an integer for every super-resolution network.
+    /// Output size / input size; 0 for a network that shrinks its input (a patch discriminator).
     public let scale: Int
     /// Input height and width must be multiples of this (pooling); `forward` pads to it.
     public let alignment: Int
@@ -162,8 +162,10 @@ public final class Program: Sendable {
                              "step \(s) combines maps of different scales")
             }
         }
-        precondition(den[output.id] == 1, "network output is not an integer multiple of its input size")
-        scale = num[output.id]
+        // An upscaler's output is an integer multiple of its input; a critic (a GAN's patch
+        // discriminator) shrinks it by an integer factor instead, and reports scale 0.
+        precondition(den[output.id] == 1 || num[output.id] == 1, "network output is not an integer multiple or fraction of its input size")
+        scale = den[output.id] == 1 ? num[output.id] : 0
         alignment = align
         receptiveRadius = Int(radius[output.id].rounded(.up)) + 1
     }

@@ -63,16 +63,18 @@ final class GraphExecutor {
     }
 
     /// Backward pass after `forward`: `outputGradient` is d(loss)/d(output); parameter gradients
-    /// are added into `parameterGradient` at `offsets[binding]`.
+    /// are added into `parameterGradient` at `offsets[binding]`. With `inputGradient`, d(loss)/d(input)
+    /// is written there too (a GAN's generator learns through its discriminator this way).
+    /// Activations are left as they are, so one forward pass can serve several backward passes.
     func backward(_ program: Program, bindings: [[Int]], offsets: [Int], outputGradient: UnsafePointer<Float>,
-                  parameterGradient: UnsafeMutablePointer<Float>) {
+                  parameterGradient: UnsafeMutablePointer<Float>, inputGradient: UnsafeMutablePointer<Float>? = nil) {
         var has = [Bool](repeating: false, count: shapes.count)
         gradients[program.outputValue].update(from: outputGradient, count: shapes[program.outputValue].count)
         has[program.outputValue] = true
         // Hands out a destination for input v's gradient: its own buffer the first time, else the
         // temp buffer, which `settle` then adds in.
         func target(_ v: Int) -> (FeatureMap?, Bool) {
-            if v == 0 { return (nil, false) }
+            if v == 0 && inputGradient == nil { return (nil, false) }
             if !has[v] { has[v] = true; return (grad(v), false) }
             return (FeatureMap(temp, shapes[v]), true)
         }
@@ -110,6 +112,9 @@ final class GraphExecutor {
                     offset += s.count
                 }
             }
+        }
+        if let inputGradient {
+            if has[0] { inputGradient.update(from: gradients[0], count: shapes[0].count) } else { inputGradient.update(repeating: 0, count: shapes[0].count) }
         }
     }
 }

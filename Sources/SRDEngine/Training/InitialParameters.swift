@@ -4,11 +4,20 @@
 /// * SRDFast: `skip` starts as the exact MATLAB bicubic upscaler (as sub-pixel kernels) and
 ///   `tail` is scaled down 10x, so step 0 already outputs (nearly) bicubic; PReLU slopes 0.25.
 /// * EDSR/SRResNet-like residual nets keep the default (their residual scale handles depth).
+/// * PatchDiscriminator: He initialisation for LeakyReLU(0.2) (weights x sqrt(6 / 1.04)). The
+///   PyTorch default shrinks the signal about 3x per plain layer; seven of them leave logits
+///   that hardly depend on the input and a critic that learns very slowly.
 public enum InitialParameters {
     public static func make(for d: ModelDescription, seed: UInt64) throws -> [String: Tensor] {
         var t = try ModelLoader.randomParameters(for: d, seed: seed)
         for (k, v) in t where k.hasSuffix("act.weight") || k.hasSuffix("_act.weight") {
             t[k] = Tensor(shape: v.shape, repeating: 0.25)
+        }
+        if d.arch == PatchDiscriminator.name {
+            let gain = Float((6 / 1.04).squareRoot())
+            for (k, v) in t where k.hasSuffix(".weight") && v.shape.count == 4 {
+                t[k] = Tensor(shape: v.shape, data: v.data.map { $0 * gain })
+            }
         }
         if d.arch == SRDFast.name {
             if var tail = t["tail.weight"] {

@@ -10,6 +10,8 @@ public struct TrainingProgress: Sendable {
     public var learningRate: Double
     /// Seconds spent training in this process (excluding validation).
     public var seconds: Double
+    /// Extra per-step figures to print (a GAN's separate losses), empty for plain training.
+    public var detail: String = ""
 }
 
 /// Supervised training of a `TrainableNetwork` on a `TrainingSet`: random patches, a pixel loss,
