@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import SRDEngine
+import SRDMedia
+import SRDPipeline
+import SRDQuality
+
+/// `srd temporal-lab`: tunes the temporal stage on a ground-truth frame sequence without
+/// re-running the network for every setting. The clip is degraded as `--self-reference` does,
+/// upscaled once (kept in memory), then smoothed and scored (mean Y-PSNR, warp error as
+/// EVAL-PROTOCOL.md defines it) for each value of the swept setting. What docs/BENCHMARKS.md's
+/// temporal sweep is made with; the product path is `srd upscale --temporal`.
+struct TemporalLabCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "temporal-lab", abstract: "Sweep the temporal stage's settings on a ground-truth clip.", shouldDisplay: false)
+
+    @Argument(help: "Folder of ground-truth frames (%08d.png).")
+    var frames: String
+
+    @Option var scale: Int
+    @Option var model: String
+    @Option(help: "Frames to use (0 = all).") var limit = 0
+    @Option var strength = 0.9
+    @Option(name: .customLong("back-projection")) var backProjection: [Float] = []
+    @Option(name: .customLong("residual-scale")) var residualScale: [Double] = []
+    @Option(name: .customLong("detail-scale")) var detailScale: [Double] = []
+    @Option(name: .customLong("analysis-side")) var analysisSide: [Int] = []
+    @Option(name: .customLong("consistency")) var consistency: [Double] = []
+    @Option(name: .customLong("strengths")) var strengths: [Double] = []
+    @Option(name: .customLong("low-res-check")) var lowResCheck: [Double] = []
+    @Option(name: .customLong("base"), help: "Start every variant from this setting, KEY=VALUE (repeatable): backProjection, residualScale, detailScale, analysisSide, consistency.")
+    var baseSettings: [String] = []
+
+    func run() throws {
+        SRD.quietLibav()
+        Engine.setBLASThreads(1)
+        var files = try DatasetEvaluator.listImages(in: frames)
+        if limit > 0 { files = Array(files.prefix(limit)) }
+        let hr = try files.map { EvalProtocol.modcrop(try ImageIO.read($0), scale: scale) }
+        let lr = hr.map { EvalProtocol.makeLR($0, scale: scale) }
+        let m = try ModelResolver.load(model, scale: scale)
+        let runner = try m.makeRunner()
+        let t0 = Date()
+        let sr = try lr.map { try runner.upscale($0) }
+        print(String(format: "%d frames upscaled in %.1f s", sr.count, Date().timeIntervalSince(t0)))
+
+        var variants: [(String, Double, TemporalSmoother.Settings)] = [("off", 0, .init())]
+        var base = TemporalSmoother.Settings()
+        for kv in baseSettings {
+            let p = kv.split(separator: "=").map(String.init)
+            guard p.count == 2, let v = Double(p[1]) else { throw ValidationError("--base \(kv): not KEY=NUMBER") }
+            switch p[0] {
+            case "backProjection": base.backProjection = Float(v)
+            case "residualScale": base.residualScale = v
+            case "detailScale": base.detailScale = v
+            case "analysisSide": base.analysisSide = Int(v)
+            case "consistency": base.consistencyThreshold = v
+            case "lowResCheck": base.lowResCheck = v
+            default: throw ValidationError("--base: unknown setting \(p[0])")
+            }
+        }
+        variants.append(("default", strength, base))
+        for v in strengths { variants.append(("strength=\(v)", v, base)) }
+        for v in backProjection { var s = base; s.backProjection = v; variants.append(("backProjection=\(v)", strength, s)) }
+        for v in residualScale { var s = base; s.residualScale = v; variants.append(("residualScale=\(v)", strength, s)) }
+        for v in detailScale { var s = base; s.detailScale = v; variants.append(("detailScale=\(v)", strength, s)) }
+        for v in analysisSide { var s = base; s.analysisSide = v; variants.append(("analysisSide=\(v)", strength, s)) }
+        for v in lowResCheck { var s = base; s.lowResCheck = v; variants.append(("lowResCheck=\(v)", strength, s)) }
+        for v in consistency { var s = base; s.consistencyThreshold = v; variants.append(("consistency=\(v)", strength, s)) }
+
+        print("| setting | Y-PSNR | warp error | E_warp(HR) | analysis ms | blend ms | resets | coverage |")
+        print("|---|---|---|---|---|---|---|---|")
+        for (name, st, settings) in variants {
+            var smoother = TemporalSmoother(strength: st, settings: settings)
+            var tracker = TemporalTracker()
+            var psnr = 0.0, analysisMs = 0.0, blendMs = 0.0, coverage = 0.0
+            for i in 0..<sr.count {
+                let a0 = Date()
+                let motion = (st > 0 && i > 0) ? TemporalSmoother.MotionAnalysis(current: lr[i], previous: lr[i - 1], settings: settings) : nil
+                coverage += motion?.coverage ?? 0
+                let b0 = Date()
+                let out = smoother.smooth(sr[i], motion: motion, lowRes: lr[i], index: i)
+                analysisMs += b0.timeIntervalSince(a0) * 1000
+                blendMs += Date().timeIntervalSince(b0) * 1000
+                psnr += EvalProtocol.score(sr: out, hr: hr[i], scale: scale, extended: false).psnrY
+                tracker.push(output: out.quantized8(), reference: hr[i])
+            }
+            let s = tracker.summary
+            print("| " + name + String(format: " | %.4f | %.4f | %.4f | %.1f | %.1f | %d | %.3f |", psnr / Double(sr.count), s.warpError,
+                         s.referenceWarpError, analysisMs / Double(sr.count), blendMs / Double(sr.count), smoother.resets.count,
+                         coverage / Double(max(1, sr.count - 1))))
+            fflush(stdout)
+        }
+    }
+}
