@@ -120,3 +120,25 @@ final class AdversarialTrainingTests: XCTestCase {
         }
     }
 }
+
+/// `residual=bilinear` (EDSR, SRResNet): the network starts as (nearly) bilinear upscaling, so
+/// training learns only the missing detail.
+final class BilinearSkipInitialisationTests: XCTestCase {
+    func testStartsNearBilinearUpscaling() throws {
+        let x = Tensor.random(shape: [3, 8, 10], in: 0...1, seed: 21)
+        let bilinear = Upsample(factor: 2, mode: .bilinear)(x)
+        for (arch, hp) in [("EDSR", ["n_resblocks": HyperValue.number(2), "n_feats": .number(8), "rgb_range": .number(1)]),
+                           ("SRResNet", ["num_feat": .number(8), "num_res_blocks": .number(2), "batch_norm": .bool(false)])] {
+            func meanError(_ residual: String) throws -> Double {
+                var h = hp
+                h["residual"] = .string(residual)
+                let d = ModelDescription(name: "t", arch: arch, scale: 2, color: .rgb, input: .lr, hyperparameters: h)
+                let y = try TrainableNetwork(description: d, tensors: InitialParameters.make(for: d, seed: 3)).forward(x)
+                XCTAssertEqual(y.shape, bilinear.shape)
+                return zip(y.data, bilinear.data).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) } / Double(y.count)
+            }
+            XCTAssertLessThan(try meanError("bilinear"), 0.03, "\(arch) with the skip starts near bilinear")
+            XCTAssertGreaterThan(try meanError("none"), 0.1, "\(arch) without it does not")
+        }
+    }
+}

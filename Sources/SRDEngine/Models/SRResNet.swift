@@ -8,19 +8,25 @@
 ///     conv_output 9x9 F->3
 ///
 /// Hyper-parameters: num_feat (64), num_res_blocks (16), batch_norm (true; false drops every bn
-/// tensor), bn_eps (1e-5). Batch norms are folded into their convolutions at load.
+/// tensor), bn_eps (1e-5), residual (`none` as published; `bilinear` adds the bilinearly
+/// upscaled input to the output, so the network learns only the missing detail: our choice
+/// for training on two CPU cores, where the published form spends its first thousands of
+/// steps learning to upscale at all). Batch norms are folded into their convolutions at load.
 public enum SRResNet: Architecture {
     public static let name = "SRResNet"
 
     struct Config {
         var feat, blocks: Int
         var bn: Bool
+        var residual: String
         var eps: Float
         var stages: [Int]
         init(_ md: ModelDescription) throws {
             feat = try md.int("num_feat", 64)
             blocks = try md.int("num_res_blocks", 16)
             bn = try md.bool("batch_norm", true)
+            residual = try md.string("residual", "none")
+            guard ["none", "bilinear"].contains(residual) else { throw md.invalid("residual '\(residual)' (none or bilinear)") }
             eps = Float(try md.double("bn_eps", 1e-5))
             stages = try Spec.subPixelStages(md)
             guard md.color == .rgb else { throw md.invalid("SRResNet is an RGB model") }
@@ -64,6 +70,9 @@ public enum SRResNet: Architecture {
             h = b.sequence([p.conv("upscale.\(j).conv"), PixelShuffle(r), p.prelu("upscale.\(j).prelu")], h)
         }
         h = b(p.conv("conv_output"), h)
+        if c.residual == "bilinear" {
+            h = b.add(h, b(Upsample(factor: md.scale, mode: .bilinear), b.input))
+        }
         return Program(b, output: h)
     }
 }

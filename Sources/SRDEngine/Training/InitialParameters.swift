@@ -3,7 +3,9 @@
 /// from a sensible model:
 /// * SRDFast: `skip` starts as the exact MATLAB bicubic upscaler (as sub-pixel kernels) and
 ///   `tail` is scaled down 10x, so step 0 already outputs (nearly) bicubic; PReLU slopes 0.25.
-/// * EDSR/SRResNet-like residual nets keep the default (their residual scale handles depth).
+/// * EDSR/SRResNet-like residual nets keep the default (their residual scale handles depth);
+///   an SRResNet or EDSR with the bilinear image skip (`residual=bilinear`) gets its output
+///   convolution scaled down 10x, so step 0 is (nearly) bilinear upscaling.
 /// * PatchDiscriminator: He initialisation for LeakyReLU(0.2) (weights x sqrt(6 / 1.04)). The
 ///   PyTorch default shrinks the signal about 3x per plain layer; seven of them leave logits
 ///   that hardly depend on the input and a critic that learns very slowly.
@@ -12,6 +14,19 @@ public enum InitialParameters {
         var t = try ModelLoader.randomParameters(for: d, seed: seed)
         for (k, v) in t where k.hasSuffix("act.weight") || k.hasSuffix("_act.weight") {
             t[k] = Tensor(shape: v.shape, repeating: 0.25)
+        }
+        let outputConv = [SRResNet.name: "conv_output", EDSR.name: "tail.1"][d.arch]
+        if let outputConv, case .string("bilinear")? = d.hyperparameters["residual"], var out = t[outputConv + ".weight"] {
+            // Start as (nearly) the bilinear upscale the output is added to.
+            out.data = out.data.map { $0 * 0.1 }
+            t[outputConv + ".weight"] = out
+            if let b = t[outputConv + ".bias"] {
+                // EDSR adds its mean shift after this convolution: cancel it, so the skip alone remains.
+                let edsr = d.arch == EDSR.name ? try EDSR.Config(d) : nil
+                t[outputConv + ".bias"] = Tensor(shape: b.shape, data: (0..<b.count).map { c in
+                    edsr.map { -$0.mean[c] * $0.range } ?? 0
+                })
+            }
         }
         if d.arch == PatchDiscriminator.name {
             let gain = Float((6 / 1.04).squareRoot())
