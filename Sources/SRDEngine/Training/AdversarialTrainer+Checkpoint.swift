@@ -19,14 +19,6 @@ extension AdversarialTrainer {
         return SafeTensors.File(tensors: tensors, metadata: meta)
     }
 
-    public func saveCheckpoint(to url: URL) throws {
-        let f = try checkpointFile()
-        let tmp = url.appendingPathExtension("partial")
-        try SafeTensors.write(tensors: f.tensors, metadata: f.metadata, to: tmp)
-        _ = try? FileManager.default.removeItem(at: url)
-        try FileManager.default.moveItem(at: tmp, to: url)
-    }
-
     /// Whether a checkpoint file is an adversarial one.
     public static func isAdversarialCheckpoint(_ file: SafeTensors.File) -> Bool {
         file.metadata["checkpoint.adversarial"] != nil

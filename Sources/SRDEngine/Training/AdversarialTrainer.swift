@@ -149,31 +149,32 @@ public final class AdversarialTrainer: TrainingRun {
                             sumPtr[wi].content += PixelLoss.l1.evaluate(output: fake, target: hr, count: hrCount,
                                                                          totalCount: pixelTotal, gradient: contentGrad)
                             // Discriminator on the real patch: label 1.
-                            var logits = d.forward(dProgram, input: hr, shape: hrShape)
-                            for k in 0..<lc {
-                                let (l, gr, pr) = Self.bce(logits.pointer[k], target: 1)
-                                sumPtr[wi].discriminator += l
-                                sumPtr[wi].realProbability += pr
-                                logitGrad[k] = gr / Float(logitTotal)
+                            // BCE of every logit against `target`; its gradient goes to logitGrad.
+                            func score(_ logits: FeatureMap, target: Float) -> (loss: Double, probability: Double) {
+                                var loss = 0.0, probability = 0.0
+                                for k in 0..<lc {
+                                    let r = Self.bce(logits.pointer[k], target: target)
+                                    loss += r.loss
+                                    probability += r.probability
+                                    logitGrad[k] = r.gradient / Float(logitTotal)
+                                }
+                                return (loss, probability)
                             }
+                            var logits = d.forward(dProgram, input: hr, shape: hrShape)
+                            let real = score(logits, target: 1)
+                            sumPtr[wi].discriminator += real.loss
+                            sumPtr[wi].realProbability += real.probability
                             d.backward(dProgram, bindings: dBindings, offsets: dOffsets, outputGradient: logitGrad,
                                        parameterGradient: dGrad.baseAddress!)
                             // On the generated patch: label 0 for D, and label 1 for G's loss,
                             // whose gradient flows back through D into the image only.
                             logits = d.forward(dProgram, input: fake, shape: hrShape)
-                            for k in 0..<lc {
-                                let (l, gr, pr) = Self.bce(logits.pointer[k], target: 0)
-                                sumPtr[wi].discriminator += l
-                                sumPtr[wi].fakeProbability += pr
-                                logitGrad[k] = gr / Float(logitTotal)
-                            }
+                            let generated = score(logits, target: 0)
+                            sumPtr[wi].discriminator += generated.loss
+                            sumPtr[wi].fakeProbability += generated.probability
                             d.backward(dProgram, bindings: dBindings, offsets: dOffsets, outputGradient: logitGrad,
                                        parameterGradient: dGrad.baseAddress!)
-                            for k in 0..<lc {
-                                let (l, gr, _) = Self.bce(logits.pointer[k], target: 1)
-                                sumPtr[wi].adversarial += l
-                                logitGrad[k] = gr / Float(logitTotal)
-                            }
+                            sumPtr[wi].adversarial += score(logits, target: 1).loss
                             d.backward(dProgram, bindings: dBindings, offsets: dOffsets, outputGradient: logitGrad,
                                        parameterGradient: dScratch.baseAddress!, inputGradient: advGrad)
                             for k in 0..<hrCount { contentGrad[k] = wContent * contentGrad[k] + wAdv * advGrad[k] }

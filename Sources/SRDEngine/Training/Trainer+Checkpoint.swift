@@ -24,16 +24,6 @@ extension Trainer {
         return SafeTensors.File(tensors: tensors, metadata: meta)
     }
 
-    /// Writes the checkpoint atomically (temporary file, then rename), so an interrupted write
-    /// never destroys the previous checkpoint.
-    public func saveCheckpoint(to url: URL) throws {
-        let f = try checkpointFile()
-        let tmp = url.appendingPathExtension("partial")
-        try SafeTensors.write(tensors: f.tensors, metadata: f.metadata, to: tmp)
-        _ = try? FileManager.default.removeItem(at: url)
-        try FileManager.default.moveItem(at: tmp, to: url)
-    }
-
     /// The configuration stored in a checkpoint.
     public static func checkpointConfig(_ file: SafeTensors.File) throws -> TrainingConfig {
         guard let json = file.metadata["checkpoint.config"] else { throw EngineError(.invalidMetadata, "not a training checkpoint (no checkpoint.config)") }

@@ -12,7 +12,20 @@ public protocol TrainingRun: AnyObject {
     var trainingSeconds: Double { get }
     var notes: [String: String] { get set }
     func run(until: Int?, progress: (TrainingProgress) throws -> Void) throws
-    func saveCheckpoint(to url: URL) throws
+    /// Everything needed to continue the run exactly, as one safetensors file.
+    func checkpointFile() throws -> SafeTensors.File
+}
+
+extension TrainingRun {
+    /// Writes the checkpoint atomically (temporary file, then rename), so an interrupted write
+    /// never destroys the previous checkpoint.
+    public func saveCheckpoint(to url: URL) throws {
+        let f = try checkpointFile()
+        let tmp = url.appendingPathExtension("partial")
+        try SafeTensors.write(tensors: f.tensors, metadata: f.metadata, to: tmp)
+        _ = try? FileManager.default.removeItem(at: url)
+        try FileManager.default.moveItem(at: tmp, to: url)
+    }
 }
 
 extension Trainer: TrainingRun {}
