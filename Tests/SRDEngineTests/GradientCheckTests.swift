@@ -144,21 +144,15 @@ final class GradientCheckTests: XCTestCase {
         check("max pool 3 stride 2", x: x, eps: 1e-2) { _ in MaxPool2D(kernel: 3, stride: 2) }
     }
 
-    /// The whole-graph backward (residual add, two consumers of the input, pixel shuffle) against
-    /// finite differences on every parameter of a tiny SRDFast.
-    func testSRDFastNetworkGradient() throws {
-        let d = ModelDescription(name: "t", arch: "SRDFast", scale: 2, color: .y(.bt601), input: .lr,
-                                 hyperparameters: ["channels": .number(4), "blocks": .number(2), "skip_kernel": .number(3)])
-        var net = try TrainableNetwork(description: d, tensors: ModelLoader.randomParameters(for: d, seed: 5))
-        let x = Tensor.random(shape: [1, 6, 5], in: 0...1, seed: 6)
-        let r = Tensor.random(shape: [1, 12, 10], in: -1...1, seed: 7)
+    /// The largest relative error between the analytic gradient of sum(weights * net(input)) and
+    /// central differences with step `eps`, over every `every`-th parameter, and where it was.
+    static func worstParameterGradientError(_ net: inout TrainableNetwork, input x: Tensor, weights r: Tensor,
+                                            eps: Float, every: Int) throws -> (Double, String) {
         let (_, g) = try net.weightedSumGradient(input: x, weights: r)
-        // A small step: with random weights many pre-activations sit near a PReLU kink, and a
-        // step that crosses one spoils the difference quotient (2e-3 already does for a few).
-        let eps: Float = 4e-4
         var worst = 0.0, worstName = ""
         let base = net.values
-        for i in stride(from: 0, to: net.parameterCount, by: 3) {
+        defer { net.values = base }
+        for i in stride(from: 0, to: net.parameterCount, by: every) {
             net.values = base
             net.values[i] += eps
             let lp = try net.weightedSumGradient(input: x, weights: r).value
@@ -168,6 +162,20 @@ final class GradientCheckTests: XCTestCase {
             let e = abs(n - Double(g[i])) / max(1, abs(n))
             if e > worst { worst = e; worstName = net.specs[net.offsets.lastIndex { $0 <= i }!].name + " n=\(n) a=\(g[i])" }
         }
+        return (worst, worstName)
+    }
+
+    /// The whole-graph backward (residual add, two consumers of the input, pixel shuffle) against
+    /// finite differences on every parameter of a tiny SRDFast.
+    func testSRDFastNetworkGradient() throws {
+        let d = ModelDescription(name: "t", arch: "SRDFast", scale: 2, color: .y(.bt601), input: .lr,
+                                 hyperparameters: ["channels": .number(4), "blocks": .number(2), "skip_kernel": .number(3)])
+        var net = try TrainableNetwork(description: d, tensors: ModelLoader.randomParameters(for: d, seed: 5))
+        let x = Tensor.random(shape: [1, 6, 5], in: 0...1, seed: 6)
+        let r = Tensor.random(shape: [1, 12, 10], in: -1...1, seed: 7)
+        // A small step: with random weights many pre-activations sit near a PReLU kink, and a
+        // step that crosses one spoils the difference quotient (2e-3 already does for a few).
+        let (worst, worstName) = try Self.worstParameterGradientError(&net, input: x, weights: r, eps: 4e-4, every: 3)
         XCTAssertLessThan(worst, 2e-2, "SRDFast parameter gradients, worst at \(worstName)")
     }
 
@@ -178,19 +186,7 @@ final class GradientCheckTests: XCTestCase {
         var net = try TrainableNetwork(description: d, tensors: ModelLoader.randomParameters(for: d, seed: 8))
         let x = Tensor.random(shape: [3, 4, 5], in: 0...1, seed: 9)
         let r = Tensor.random(shape: [3, 8, 10], in: -1...1, seed: 10)
-        let (_, g) = try net.weightedSumGradient(input: x, weights: r)
-        let eps: Float = 1e-2
-        var worst = 0.0
-        let base = net.values
-        for i in stride(from: 0, to: net.parameterCount, by: 7) {
-            net.values = base
-            net.values[i] += eps
-            let lp = try net.weightedSumGradient(input: x, weights: r).value
-            net.values[i] -= 2 * eps
-            let lm = try net.weightedSumGradient(input: x, weights: r).value
-            let n = (lp - lm) / Double(2 * eps)
-            worst = max(worst, abs(n - Double(g[i])) / max(1, abs(n)))
-        }
+        let (worst, _) = try Self.worstParameterGradientError(&net, input: x, weights: r, eps: 1e-2, every: 7)
         XCTAssertLessThan(worst, 2e-2, "EDSR parameter gradients")
     }
 }
