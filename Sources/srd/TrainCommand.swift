@@ -107,11 +107,15 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("noise"), help: "Training degradation: Gaussian noise sigma (8-bit levels) after downscaling.")
     var noise: Double = 0
 
+    @Option(name: .customLong("jpeg"), help: "Training degradation: JPEG quality (1-100, libjpeg's scale) of a compression round trip on the low-resolution input; 0 = none.")
+    var jpeg: Int = 0
+
     func validate() throws {
         if data.isEmpty { throw ValidationError("give at least one --data folder") }
         if val != nil && valHoldout > 0 { throw ValidationError("give --val or --val-holdout, not both") }
         if PixelLoss(rawValue: loss) == nil && loss != "gan" { throw ValidationError("--loss must be l1, mse or gan") }
         if batch < 1 || patch < 4 || iterations < 1 || threads < 1 { throw ValidationError("batch, patch, iterations and threads must be positive") }
+        if !(0...100).contains(jpeg) { throw ValidationError("--jpeg is a JPEG quality, 1 to 100 (0 = none)") }
     }
 
     func run() throws {
@@ -146,7 +150,7 @@ struct TrainCommand: ParsableCommand {
             return img.channels == 1 ? PlanarImage.stacking([img, img, img]) : img
         }
         let images = try files.map(read)
-        let degradation = Degradation(blurSigma: blur, noiseSigma: noise)
+        let degradation = Degradation(blurSigma: blur, noiseSigma: noise, jpegQuality: jpeg)
         let colorMode = try resolveColor()
         let trainingSet = TrainingSet(images: images, scale: scale, color: colorMode, degradation: degradation, minimumSide: patch)
         let valSet: [(hr: PlanarImage, lr: PlanarImage)] = try valFiles.map {
@@ -248,7 +252,7 @@ struct TrainCommand: ParsableCommand {
                 "training.lr": String(trainer.config.schedule.base),
                 "training.schedule": trainer.config.schedule.kind.rawValue,
                 "training.seed": String(trainer.config.seed),
-                "training.degradation": "MATLAB bicubic x1/\(scale) antialiased, 8-bit" + (blur > 0 ? ", blur \(blur)" : "") + (noise > 0 ? ", noise \(noise)" : ""),
+                "training.degradation": degradation.summary(scale: scale),
                 "training.seconds": String(format: "%.0f", trainer.trainingSeconds),
             ]
             if let valPSNR { m["training.val_psnr_y"] = String(format: "%.3f", valPSNR) }

@@ -66,6 +66,9 @@ struct UpscaleCommand: ParsableCommand {
     @Option(name: .customLong("degrade-noise"), help: "With --self-reference: Gaussian noise sigma (8-bit levels) after downscaling.")
     var degradeNoise: Double = 0
 
+    @Option(name: .customLong("degrade-jpeg"), help: "With --self-reference: JPEG quality (1-100) of a compression round trip on the low-resolution input; 0 = none.")
+    var degradeJPEG: Int = 0
+
     @Option(name: .customLong("metrics-dir"), help: "Folder for metrics and the report (default: OUTPUT stem + .metrics).")
     var metricsDir: String?
 
@@ -142,7 +145,8 @@ struct UpscaleCommand: ParsableCommand {
         if let reference {
             referenceMode = .file(reference)
         } else if selfReference {
-            referenceMode = .selfReference(Degradation(blurSigma: degradeBlur, noiseSigma: degradeNoise))
+            guard (0...100).contains(degradeJPEG) else { throw ValidationError("--degrade-jpeg is a JPEG quality, 1 to 100 (0 = none)") }
+            referenceMode = .selfReference(Degradation(blurSigma: degradeBlur, noiseSigma: degradeNoise, jpegQuality: degradeJPEG))
         } else {
             referenceMode = .none
         }

@@ -96,10 +96,18 @@ final class TrainingTests: XCTestCase {
         try straight.run()
         let first = try makeTrainer(iterations: 10, threads: 2)
         try first.run(until: 5)
-        // Through the serialised bytes, as a file would go.
-        let f = try first.checkpointFile()
-        let bytes = try SafeTensors.serialize(tensors: f.tensors, metadata: f.metadata)
-        let resumed = try Trainer.resume(from: try SafeTensors.parse(bytes), data: first.data)
+        // Through a real file, written the way `srd train` writes it (via the protocol, as the
+        // command holds its trainer), twice: the second write replaces the first atomically.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("srd-ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("run.ckpt.safetensors")
+        let run: TrainingRun = first
+        try run.saveCheckpoint(to: url)
+        try run.saveCheckpoint(to: url)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["run.ckpt.safetensors"],
+                       "one checkpoint file and no temporary left behind")
+        let resumed = try Trainer.resume(from: try SafeTensors.parse(Data(contentsOf: url)), data: first.data)
         XCTAssertEqual(resumed.step, 5)
         try resumed.run()
         XCTAssertEqual(resumed.step, 10)
