@@ -46,6 +46,17 @@ public enum ResizeKernel: String, Sendable, CaseIterable {
         if a <= 2 { return -0.5 * a3 + 2.5 * a2 - 4 * a + 2 }
         return 0
     }
+
+    /// The same kernel's four taps for a sample at fractional position t in [0, 1) past a grid
+    /// point: weights of the points at -1, 0, 1, 2 (cubic(t+1), cubic(t), cubic(1-t), cubic(2-t))
+    /// as polynomials in t, in Float, without branches: for per-pixel warps on hot paths.
+    @inline(__always) public static func cubicTaps(_ t: Float) -> (Float, Float, Float, Float) {
+        let t2 = t * t, t3 = t2 * t
+        return (-0.5 * t3 + t2 - 0.5 * t,
+                1.5 * t3 - 2.5 * t2 + 1,
+                -1.5 * t3 + 2 * t2 + 0.5 * t,
+                0.5 * t3 - 0.5 * t2)
+    }
 }
 
 /// Precomputed taps for resizing one axis: for each output index, the input indices and weights.

@@ -198,7 +198,7 @@ public struct TemporalSmoother {
                     let px = min(max(Float(x) + sample(fdx) / sx, 0), Float(w - 1))
                     let py = min(max(Float(y) + sample(fdy) / sy, 0), Float(h - 1))
                     let x0 = Int(px), y0 = Int(py)
-                    let wx = Self.cubicWeights(px - Float(x0)), wy = Self.cubicWeights(py - Float(y0))
+                    let wx = ResizeKernel.cubicTaps(px - Float(x0)), wy = ResizeKernel.cubicTaps(py - Float(y0))
                     let xs = (max(x0 - 1, 0), x0, min(x0 + 1, w - 1), min(x0 + 2, w - 1))
                     let ys = (max(y0 - 1, 0) * w, y0 * w, min(y0 + 1, h - 1) * w, min(y0 + 2, h - 1) * w)
                     for c in 0..<3 {
@@ -283,16 +283,6 @@ public struct TemporalSmoother {
         for i in 0..<residual.data.count { residual.data[i] -= down.data[i] }
         let up = residual.resized(width: result.width, height: result.height, scale: scale)
         for i in 0..<result.data.count { result.data[i] += backProjection * up.data[i] }
-    }
-
-    /// Keys cubic (a = -0.5) weights for taps at -1, 0, 1, 2 from a fractional position t in [0, 1).
-    @inline(__always)
-    static func cubicWeights(_ t: Float) -> (Float, Float, Float, Float) {
-        let t2 = t * t, t3 = t2 * t
-        return (-0.5 * t3 + t2 - 0.5 * t,
-                1.5 * t3 - 2.5 * t2 + 1,
-                -1.5 * t3 + 2 * t2 + 0.5 * t,
-                0.5 * t3 - 0.5 * t2)
     }
 }
 

@@ -21,15 +21,25 @@ struct TemporalLabCommand: ParsableCommand {
     @Option var model: String
     @Option(help: "Frames to use (0 = all).") var limit = 0
     @Option var strength = 0.9
-    @Option(name: .customLong("back-projection")) var backProjection: [Float] = []
+    @Option(name: .customLong("back-projection")) var backProjection: [Double] = []
     @Option(name: .customLong("residual-scale")) var residualScale: [Double] = []
     @Option(name: .customLong("detail-scale")) var detailScale: [Double] = []
-    @Option(name: .customLong("analysis-side")) var analysisSide: [Int] = []
-    @Option(name: .customLong("consistency")) var consistency: [Double] = []
+    @Option(name: .customLong("analysis-side")) var analysisSide: [Double] = []
+    @Option(name: .customLong("consistency"), help: "Forward-backward flow check threshold (px); 0 = off (the default).") var consistency: [Double] = []
     @Option(name: .customLong("strengths")) var strengths: [Double] = []
     @Option(name: .customLong("low-res-check")) var lowResCheck: [Double] = []
-    @Option(name: .customLong("base"), help: "Start every variant from this setting, KEY=VALUE (repeatable): backProjection, residualScale, detailScale, analysisSide, consistency.")
+    @Option(name: .customLong("base"), help: "Start every variant from this setting, KEY=VALUE (repeatable); keys: backProjection, residualScale, detailScale, analysisSide, consistency, lowResCheck.")
     var baseSettings: [String] = []
+
+    /// Every tunable setting by the name the table and `--base` use: one place to add one.
+    static let settingKeys: [String: (inout TemporalSmoother.Settings, Double) -> Void] = [
+        "backProjection": { $0.backProjection = Float($1) },
+        "residualScale": { $0.residualScale = $1 },
+        "detailScale": { $0.detailScale = $1 },
+        "analysisSide": { $0.analysisSide = Int($1) },
+        "consistency": { $0.consistencyThreshold = $1 },
+        "lowResCheck": { $0.lowResCheck = $1 },
+    ]
 
     func run() throws {
         SRD.quietLibav()
@@ -49,24 +59,21 @@ struct TemporalLabCommand: ParsableCommand {
         for kv in baseSettings {
             let p = kv.split(separator: "=").map(String.init)
             guard p.count == 2, let v = Double(p[1]) else { throw ValidationError("--base \(kv): not KEY=NUMBER") }
-            switch p[0] {
-            case "backProjection": base.backProjection = Float(v)
-            case "residualScale": base.residualScale = v
-            case "detailScale": base.detailScale = v
-            case "analysisSide": base.analysisSide = Int(v)
-            case "consistency": base.consistencyThreshold = v
-            case "lowResCheck": base.lowResCheck = v
-            default: throw ValidationError("--base: unknown setting \(p[0])")
-            }
+            guard let set = Self.settingKeys[p[0]] else { throw ValidationError("--base: unknown setting \(p[0])") }
+            set(&base, v)
         }
         variants.append(("default", strength, base))
         for v in strengths { variants.append(("strength=\(v)", v, base)) }
-        for v in backProjection { var s = base; s.backProjection = v; variants.append(("backProjection=\(v)", strength, s)) }
-        for v in residualScale { var s = base; s.residualScale = v; variants.append(("residualScale=\(v)", strength, s)) }
-        for v in detailScale { var s = base; s.detailScale = v; variants.append(("detailScale=\(v)", strength, s)) }
-        for v in analysisSide { var s = base; s.analysisSide = v; variants.append(("analysisSide=\(v)", strength, s)) }
-        for v in lowResCheck { var s = base; s.lowResCheck = v; variants.append(("lowResCheck=\(v)", strength, s)) }
-        for v in consistency { var s = base; s.consistencyThreshold = v; variants.append(("consistency=\(v)", strength, s)) }
+        let sweeps: [(String, [Double])] = [("backProjection", backProjection), ("residualScale", residualScale),
+                                            ("detailScale", detailScale), ("analysisSide", analysisSide),
+                                            ("lowResCheck", lowResCheck), ("consistency", consistency)]
+        for (key, values) in sweeps {
+            for v in values {
+                var s = base
+                Self.settingKeys[key]!(&s, v)
+                variants.append(("\(key)=\(v)", strength, s))
+            }
+        }
 
         print("| setting | Y-PSNR | warp error | E_warp(HR) | analysis ms | blend ms | resets | coverage |")
         print("|---|---|---|---|---|---|---|---|")

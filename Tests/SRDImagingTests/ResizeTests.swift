@@ -2,6 +2,17 @@ import XCTest
 import SRDImaging
 
 final class ResizeTests: XCTestCase {
+    /// The Float tap polynomials equal the kernel at the four distances, across the interval.
+    func testCubicTapsMatchTheKernel() {
+        for k in 0..<16 {
+            let t = Double(k) / 16
+            let taps = ResizeKernel.cubicTaps(Float(t))
+            let expected = [ResizeKernel.cubic(t + 1), ResizeKernel.cubic(t), ResizeKernel.cubic(1 - t), ResizeKernel.cubic(2 - t)]
+            for (got, want) in zip([taps.0, taps.1, taps.2, taps.3], expected) { XCTAssertEqual(Double(got), want, accuracy: 1e-6, "t = \(t)") }
+            XCTAssertEqual(Double(taps.0 + taps.1 + taps.2 + taps.3), 1, accuracy: 1e-6)
+        }
+    }
+
     /// MATLAB's cubic kernel at known points.
     func testCubicKernelValues() {
         XCTAssertEqual(ResizeKernel.cubic(0), 1)
