@@ -55,6 +55,8 @@ struct FramePlan: @unchecked Sendable {
     let reference: ReferenceMode
     /// Temporal smoothing strength (0 = off).
     let temporal: Double
+    /// Motion-analysis preparations handed from each frame's worker to the next frame's.
+    let analysisFrames = AnalysisFrameExchange()
     /// Output size (what the encoder is opened with).
     let outputWidth: Int
     let outputHeight: Int
@@ -103,6 +105,16 @@ struct FramePlan: @unchecked Sendable {
         case .none:
             break
         }
+        // The frame's own motion-analysis preparation comes first, so that the worker on the
+        // next frame, which needs it as its "previous", finds it ready instead of redoing it.
+        var analysis: TemporalSmoother.AnalysisFrame?
+        if temporal > 0 {
+            let a0 = Date()
+            let frame = TemporalSmoother.AnalysisFrame(lowRes)
+            analysisFrames.store(frame, index: work.index)
+            analysis = frame
+            timings.smoothMs += Date().timeIntervalSince(a0) * 1000
+        }
         let t0 = Date()
         let output = try runner.upscale(lowRes)
         timings.srMs = Date().timeIntervalSince(t0) * 1000
@@ -118,13 +130,14 @@ struct FramePlan: @unchecked Sendable {
             metrics[temporal > 0 ? "ssim_y_unsmoothed" : "ssim_y"] = score.ssimY
         }
         var motion: TemporalSmoother.MotionAnalysis?
-        if temporal > 0, let previousInput = work.previousInput {
-            let previousLowRes = lowResolution(of: previousInput, index: work.index - 1)
-            if previousLowRes.width == lowRes.width && previousLowRes.height == lowRes.height {
-                let a0 = Date()
-                motion = TemporalSmoother.MotionAnalysis(current: lowRes, previous: previousLowRes)
-                timings.smoothMs = Date().timeIntervalSince(a0) * 1000
+        if let analysis, let previousInput = work.previousInput {
+            let a0 = Date()
+            let previous = analysisFrames.take(index: work.index - 1)
+                ?? TemporalSmoother.AnalysisFrame(lowResolution(of: previousInput, index: work.index - 1))
+            if previous.inputWidth == analysis.inputWidth && previous.inputHeight == analysis.inputHeight {
+                motion = TemporalSmoother.MotionAnalysis(current: analysis, previous: previous)
             }
+            timings.smoothMs += Date().timeIntervalSince(a0) * 1000
         }
         // Consistency with what the network saw: downscale the output by the protocol's bicubic
         // and compare with the input. Low values mean the model invented or lost content.
@@ -135,5 +148,32 @@ struct FramePlan: @unchecked Sendable {
         return ProcessedFrame(index: work.index, pts: work.pts, duration: work.duration, output: output,
                               lowRes: lowRes, reference: groundTruth, metrics: metrics, motion: motion,
                               timings: timings)
+    }
+}
+
+/// Hands each frame's `TemporalSmoother.AnalysisFrame` to the worker of the next frame, which
+/// needs it as its "previous". A miss (the next frame's worker got there first) only costs a
+/// recomputation, so entries are taken once and stale ones dropped.
+final class AnalysisFrameExchange: @unchecked Sendable {
+    private let lock = NSLock()
+    private var frames: [Int: TemporalSmoother.AnalysisFrame] = [:]
+    /// Frames further back than this from the newest stored are no longer waited for.
+    private let horizon = 32
+
+    func store(_ frame: TemporalSmoother.AnalysisFrame, index: Int) {
+        lock.lock(); defer { lock.unlock() }
+        frames[index] = frame
+        frames = frames.filter { $0.key > index - horizon }
+    }
+
+    func take(index: Int) -> TemporalSmoother.AnalysisFrame? {
+        lock.lock(); defer { lock.unlock() }
+        return frames.removeValue(forKey: index)
+    }
+
+    /// Entries held (for tests).
+    var count: Int {
+        lock.lock(); defer { lock.unlock() }
+        return frames.count
     }
 }

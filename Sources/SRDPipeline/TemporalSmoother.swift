@@ -58,6 +58,18 @@ public struct TemporalSmoother {
         /// the test must be tighter than at x4 (Vid4: 3.5 keeps Y-PSNR at x2 and x4; 7 loses
         /// 0.85 dB on walk x2).
         public var lowResCheck = 3.5
+        /// Farneback settings of the stage's own flow (the metric keeps the protocol's). Pyramid
+        /// levels and solver iterations are most of the analysis time, and motion between
+        /// consecutive frames on the analysis grid is small: one level above full resolution and
+        /// one iteration moved Y-PSNR by under 0.015 dB and warp error by under 0.6% on every Vid4
+        /// clip at x2 and x4 against the protocol's 3 and 3, for about a third less analysis
+        /// (docs/BENCHMARKS.md, `srd temporal-lab ... --flow-levels 3 --flow-iterations 3`).
+        public var flow: FarnebackParameters = {
+            var p = FarnebackParameters.standard
+            p.levels = 1
+            p.iterations = 1
+            return p
+        }()
 
         public init() {}
     }
@@ -93,11 +105,18 @@ public struct TemporalSmoother {
 
         /// Analyses the pair (previous, current) of low-resolution RGB frames (0...1).
         public init(current: PlanarImage, previous: PlanarImage, settings: Settings = Settings()) {
+            self.init(current: AnalysisFrame(current, settings: settings), previous: AnalysisFrame(previous, settings: settings),
+                      settings: settings)
+        }
+
+        /// Analyses a pair of prepared frames (made with the same settings and input size).
+        public init(current: AnalysisFrame, previous: AnalysisFrame, settings: Settings = Settings()) {
+            precondition(current.inputWidth == previous.inputWidth && current.inputHeight == previous.inputHeight,
+                         "analysis frames come from inputs of different sizes")
             self.settings = settings
-            let a = Self.analysisLuma(current, side: settings.analysisSide), b = Self.analysisLuma(previous, side: settings.analysisSide)
-            let w = a.width, h = a.height
-            let fa = FarnebackFrame(samples255: a.samples, width: w, height: h)
-            let fb = FarnebackFrame(samples255: b.samples, width: w, height: h)
+            let a = current.luma, b = previous.luma
+            let w = current.width, h = current.height
+            let fa = current.farneback, fb = previous.farneback
             let forward = OpticalFlow.farneback(from: fa, to: fb)    // t -> t-1
             var trusted: [Bool]?
             if settings.consistencyThreshold > 0 {
@@ -112,7 +131,7 @@ public struct TemporalSmoother {
                     let i = y * w + x
                     if let trusted, !trusted[i] { continue }
                     let px = Double(x) + Double(forward.dx[i]), py = Double(y) + Double(forward.dy[i])
-                    let e = abs(Double(a.samples[i]) - bilinearSample(b.samples, w, h, px, py))
+                    let e = abs(Double(a[i]) - bilinearSample(b, w, h, px, py))
                     sum += e
                     kept += 1
                     if e < s { explained += 1 }
@@ -126,15 +145,37 @@ public struct TemporalSmoother {
             coverage = Double(explained) / Double(w * h)
             meanResidual = kept > 0 ? sum / Double(kept) : .infinity
         }
+    }
 
-        static func analysisLuma(_ rgb: PlanarImage, side: Int) -> (samples: [Float], width: Int, height: Int) {
-            let f = Double(side) / Double(max(rgb.width, rgb.height))
-            var y = rgb.luma(.bt601)
+    /// One low-resolution frame prepared for motion analysis: its luma on the analysis grid and
+    /// its Farneback pyramid. Preparing is about half of an analysis and depends on the frame
+    /// alone, so a video prepares each frame once and uses it as "current" for its own analysis
+    /// and as "previous" for the next frame's (`FramePlan` shares them between workers).
+    public struct AnalysisFrame: Sendable {
+        /// Size of the analysis grid.
+        public let width: Int
+        public let height: Int
+        /// Size of the low-resolution frame it was made from: only frames of one input size pair.
+        public let inputWidth: Int
+        public let inputHeight: Int
+        /// Luma on the analysis grid, 0...255.
+        let luma: [Float]
+        let farneback: FarnebackFrame
+
+        public init(_ lowRes: PlanarImage, settings: Settings = Settings()) {
+            let side = settings.analysisSide
+            let f = Double(side) / Double(max(lowRes.width, lowRes.height))
+            var y = lowRes.luma(.bt601)
             if abs(f - 1) > 1e-9 {
-                y = y.resized(width: max(16, Int((Double(rgb.width) * f).rounded())),
-                              height: max(16, Int((Double(rgb.height) * f).rounded())))
+                y = y.resized(width: max(16, Int((Double(lowRes.width) * f).rounded())),
+                              height: max(16, Int((Double(lowRes.height) * f).rounded())))
             }
-            return (y.data.map { $0 * 255 }, y.width, y.height)
+            inputWidth = lowRes.width
+            inputHeight = lowRes.height
+            width = y.width
+            height = y.height
+            luma = y.data.map { $0 * 255 }
+            farneback = FarnebackFrame(samples255: luma, width: width, height: height, parameters: settings.flow)
         }
     }
 
@@ -183,7 +224,10 @@ public struct TemporalSmoother {
         motion.reliability.withUnsafeBufferPointer { rel in
         motion.flow.dx.withUnsafeBufferPointer { fdx in
         motion.flow.dy.withUnsafeBufferPointer { fdy in
-            for y in 0..<h {
+          // Rows are independent; the in-order stage is the one serial step of the pipeline, so
+          // it uses the cores the workers leave idle while they wait for it.
+          Parallel.rows(h, costPerRow: w * 120) { rows in
+            for y in rows {
                 let r0 = ay.i0[y] * aw, r1 = ay.i1[y] * aw, fy = ay.f[y]
                 for x in 0..<w {
                     let c0 = ax.i0[x], c1 = ax.i1[x], fx = ax.f[x]
@@ -211,6 +255,7 @@ public struct TemporalSmoother {
                     }
                 }
             }
+          }
         }}}}}}
         let lowResAgreement = settings.lowResCheck > 0 ? lowResolutionAgreement(warped, lowRes: lowRes) : nil
         var result = output
@@ -222,7 +267,8 @@ public struct TemporalSmoother {
         warped.data.withUnsafeBufferPointer { wp in
         result.data.withUnsafeMutableBufferPointer { dst in
         weight.withUnsafeBufferPointer { wt in
-            for y in 0..<h {
+          Parallel.rows(h, costPerRow: w * 30) { rows in
+            for y in rows {
                 let r0 = ly.i0[y] * lw, r1 = ly.i1[y] * lw, fy = ly.f[y]
                 for x in 0..<w {
                     let i = y * w + x
@@ -236,6 +282,7 @@ public struct TemporalSmoother {
                     for c in 0..<3 { dst[c * n + i] = cur[c * n + i] + k * (wp[c * n + i] - cur[c * n + i]) }
                 }
             }
+          }
         }}}}
         return result
     }
@@ -276,13 +323,22 @@ public struct TemporalSmoother {
     }
 
     /// result += beta * up(lowRes - down(result)), with the protocol's bicubic both ways.
+    /// Channels are independent, so they run concurrently (see `blend`).
     private func backProject(_ result: inout PlanarImage, onto lowRes: PlanarImage) {
         let scale = Double(result.width) / Double(lowRes.width)
-        let down = result.resized(width: lowRes.width, height: lowRes.height, scale: 1 / scale)
-        var residual = lowRes
-        for i in 0..<residual.data.count { residual.data[i] -= down.data[i] }
-        let up = residual.resized(width: result.width, height: result.height, scale: scale)
-        for i in 0..<result.data.count { result.data[i] += backProjection * up.data[i] }
+        let n = result.planeSize, beta = backProjection
+        let source = result
+        result.data.withUnsafeMutableBufferPointer { dst in
+            Parallel.rows(source.channels, costPerRow: 1 << 20) { channels in
+                for c in channels {
+                    let down = source.plane(c).resized(width: lowRes.width, height: lowRes.height, scale: 1 / scale)
+                    var residual = lowRes.plane(c)
+                    for i in 0..<residual.data.count { residual.data[i] -= down.data[i] }
+                    let up = residual.resized(width: source.width, height: source.height, scale: scale)
+                    for i in 0..<n { dst[c * n + i] += beta * up.data[i] }
+                }
+            }
+        }
     }
 }
 

@@ -3,12 +3,12 @@ import Foundation
 
 /// Splits row loops across cores. Metrics run once per video frame beside the upscaler, so the
 /// heavy per-pixel passes (flow, SSIM) use every core that is free rather than one.
-enum Parallel {
-    static let cores = max(ProcessInfo.processInfo.activeProcessorCount, 1)
+public enum Parallel {
+    public static let cores = max(ProcessInfo.processInfo.activeProcessorCount, 1)
 
     /// Calls `body` on disjoint row ranges covering 0..<count, concurrently when `count *
     /// costPerRow` is large enough to pay for the dispatch. `body` must only write rows it is given.
-    static func rows(_ count: Int, costPerRow: Int, _ body: (Range<Int>) -> Void) {
+    public static func rows(_ count: Int, costPerRow: Int, _ body: (Range<Int>) -> Void) {
         let chunks = min(cores * 4, count, max(1, count * costPerRow / 65_536))
         if chunks <= 1 || cores == 1 {
             body(0..<count)

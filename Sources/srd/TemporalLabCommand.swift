@@ -28,7 +28,10 @@ struct TemporalLabCommand: ParsableCommand {
     @Option(name: .customLong("consistency"), help: "Forward-backward flow check threshold (px); 0 = off (the default).") var consistency: [Double] = []
     @Option(name: .customLong("strengths")) var strengths: [Double] = []
     @Option(name: .customLong("low-res-check")) var lowResCheck: [Double] = []
-    @Option(name: .customLong("base"), help: "Start every variant from this setting, KEY=VALUE (repeatable); keys: backProjection, residualScale, detailScale, analysisSide, consistency, lowResCheck.")
+    @Option(name: .customLong("flow-levels")) var flowLevels: [Double] = []
+    @Option(name: .customLong("flow-iterations")) var flowIterations: [Double] = []
+    @Option(name: .customLong("flow-window")) var flowWindow: [Double] = []
+    @Option(name: .customLong("base"), help: "Start every variant from this setting, KEY=VALUE (repeatable); keys: backProjection, residualScale, detailScale, analysisSide, consistency, lowResCheck, flowLevels, flowIterations, flowWindow.")
     var baseSettings: [String] = []
 
     /// Every tunable setting by the name the table and `--base` use: one place to add one.
@@ -39,6 +42,9 @@ struct TemporalLabCommand: ParsableCommand {
         "analysisSide": { $0.analysisSide = Int($1) },
         "consistency": { $0.consistencyThreshold = $1 },
         "lowResCheck": { $0.lowResCheck = $1 },
+        "flowLevels": { $0.flow.levels = Int($1) },
+        "flowIterations": { $0.flow.iterations = Int($1) },
+        "flowWindow": { $0.flow.windowSize = Int($1) },
     ]
 
     func run() throws {
@@ -66,7 +72,8 @@ struct TemporalLabCommand: ParsableCommand {
         for v in strengths { variants.append(("strength=\(v)", v, base)) }
         let sweeps: [(String, [Double])] = [("backProjection", backProjection), ("residualScale", residualScale),
                                             ("detailScale", detailScale), ("analysisSide", analysisSide),
-                                            ("lowResCheck", lowResCheck), ("consistency", consistency)]
+                                            ("lowResCheck", lowResCheck), ("consistency", consistency),
+                                            ("flowLevels", flowLevels), ("flowIterations", flowIterations), ("flowWindow", flowWindow)]
         for (key, values) in sweeps {
             for v in values {
                 var s = base
@@ -81,9 +88,14 @@ struct TemporalLabCommand: ParsableCommand {
             var smoother = TemporalSmoother(strength: st, settings: settings)
             var tracker = TemporalTracker()
             var psnr = 0.0, analysisMs = 0.0, blendMs = 0.0, coverage = 0.0
+            var previousFrame: TemporalSmoother.AnalysisFrame?
             for i in 0..<sr.count {
                 let a0 = Date()
-                let motion = (st > 0 && i > 0) ? TemporalSmoother.MotionAnalysis(current: lr[i], previous: lr[i - 1], settings: settings) : nil
+                // As the pipeline does: each frame is prepared once, then serves as "previous".
+                let frame = st > 0 ? TemporalSmoother.AnalysisFrame(lr[i], settings: settings) : nil
+                var motion: TemporalSmoother.MotionAnalysis?
+                if let frame, let previousFrame { motion = TemporalSmoother.MotionAnalysis(current: frame, previous: previousFrame, settings: settings) }
+                previousFrame = frame
                 coverage += motion?.coverage ?? 0
                 let b0 = Date()
                 let out = smoother.smooth(sr[i], motion: motion, lowRes: lr[i], index: i)
