@@ -243,8 +243,24 @@ public struct TemporalSmoother {
                     let py = min(max(Float(y) + sample(fdy) / sy, 0), Float(h - 1))
                     let x0 = Int(px), y0 = Int(py)
                     let wx = ResizeKernel.cubicTaps(px - Float(x0)), wy = ResizeKernel.cubicTaps(py - Float(y0))
-                    let xs = (max(x0 - 1, 0), x0, min(x0 + 1, w - 1), min(x0 + 2, w - 1))
                     let ys = (max(y0 - 1, 0) * w, y0 * w, min(y0 + 1, h - 1) * w, min(y0 + 2, h - 1) * w)
+                    if x0 >= 1 && x0 + 2 < w {
+                        // Interior: a row's four taps are adjacent, one vector load each (the
+                        // taps of the scalar path below, about a quarter less time).
+                        let vx = SIMD4<Float>(wx.0, wx.1, wx.2, wx.3)
+                        let base = UnsafeRawPointer(prevOut.baseAddress! + (x0 - 1))
+                        let stride = MemoryLayout<Float>.stride
+                        for c in 0..<3 {
+                            let o = c * n
+                            @inline(__always) func row(_ r: Int) -> SIMD4<Float> {
+                                base.loadUnaligned(fromByteOffset: (o + r) * stride, as: SIMD4<Float>.self)
+                            }
+                            let v = wy.0 * row(ys.0) + wy.1 * row(ys.1) + wy.2 * row(ys.2) + wy.3 * row(ys.3)
+                            dst[o + i] = (v * vx).sum()
+                        }
+                        continue
+                    }
+                    let xs = (max(x0 - 1, 0), x0, min(x0 + 1, w - 1), min(x0 + 2, w - 1))
                     for c in 0..<3 {
                         let o = c * n
                         @inline(__always) func row(_ r: Int) -> Float {
