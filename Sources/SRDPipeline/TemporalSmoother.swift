@@ -7,8 +7,10 @@ import SRDQuality
 /// 1. Motion from t to t-1 is estimated on the low-resolution inputs (Farneback, resampled to
 ///    `analysisSide` px on the long side) together with its reliability m in [0, 1], falling off
 ///    with the input's own motion-compensated residual |A_t - warp(A_{t-1})| so new content keeps
-///    the current frame (optionally also 0 where forward and backward flow disagree). This needs only the inputs, so workers do it in parallel
-///    (`MotionAnalysis`), and the super-resolution of t+1 never waits for the smoothing of t.
+///    the current frame (optionally also 0 where forward and backward flow disagree). This needs
+///    only the inputs, so workers do it in parallel (`MotionAnalysis`, from each frame's
+///    `AnalysisFrame`, prepared once and reused by the next frame), and the super-resolution of
+///    t+1 never waits for the smoothing of t.
 /// 2. In order (`smooth`), the previous *smoothed* output is warped onto t at full resolution
 ///    (Keys cubic, so the recursion does not accumulate blur) and blended where reliable and
 ///    where it is the same content:

@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
 
-/// Splits row loops across cores. Metrics run once per video frame beside the upscaler, so the
-/// heavy per-pixel passes (flow, SSIM) use every core that is free rather than one.
+/// Splits row loops across cores. Metrics and the temporal stage run once per video frame beside
+/// the upscaler's workers, so their heavy per-pixel passes (flow, SSIM, the stage's warp and
+/// blend) use every core that is free rather than one.
 public enum Parallel {
     public static let cores = max(ProcessInfo.processInfo.activeProcessorCount, 1)
 
