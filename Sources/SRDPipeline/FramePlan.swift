@@ -55,6 +55,9 @@ struct FramePlan: @unchecked Sendable {
     let reference: ReferenceMode
     /// Temporal smoothing strength (0 = off).
     let temporal: Double
+    /// The temporal stage's settings: the workers' motion analysis and the in-order smoother
+    /// (`makeSmoother`) must use the same ones.
+    let temporalSettings = TemporalSmoother.Settings()
     /// Motion-analysis preparations handed from each frame's worker to the next frame's.
     let analysisFrames = AnalysisFrameExchange()
     /// Output size (what the encoder is opened with).
@@ -77,6 +80,11 @@ struct FramePlan: @unchecked Sendable {
             outputWidth = video.width * scale
             outputHeight = video.height * scale
         }
+    }
+
+    /// The in-order temporal stage for this job, with the settings the workers analyse with.
+    func makeSmoother() -> TemporalSmoother {
+        TemporalSmoother(strength: temporal, settings: temporalSettings)
     }
 
     /// What the network sees for a decoded frame: the frame itself, or with `--self-reference`
@@ -110,7 +118,7 @@ struct FramePlan: @unchecked Sendable {
         var analysis: TemporalSmoother.AnalysisFrame?
         if temporal > 0 {
             let a0 = Date()
-            let frame = TemporalSmoother.AnalysisFrame(lowRes)
+            let frame = TemporalSmoother.AnalysisFrame(lowRes, settings: temporalSettings)
             analysisFrames.store(frame, index: work.index)
             analysis = frame
             timings.smoothMs += Date().timeIntervalSince(a0) * 1000
@@ -133,7 +141,7 @@ struct FramePlan: @unchecked Sendable {
         if let analysis, let previousInput = work.previousInput {
             let a0 = Date()
             let previous = analysisFrames.take(index: work.index - 1)
-                ?? TemporalSmoother.AnalysisFrame(lowResolution(of: previousInput, index: work.index - 1))
+                ?? TemporalSmoother.AnalysisFrame(lowResolution(of: previousInput, index: work.index - 1), settings: temporalSettings)
             if previous.inputWidth == analysis.inputWidth && previous.inputHeight == analysis.inputHeight {
                 motion = TemporalSmoother.MotionAnalysis(current: analysis, previous: previous)
             }

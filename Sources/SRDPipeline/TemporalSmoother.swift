@@ -107,14 +107,16 @@ public struct TemporalSmoother {
 
         /// Analyses the pair (previous, current) of low-resolution RGB frames (0...1).
         public init(current: PlanarImage, previous: PlanarImage, settings: Settings = Settings()) {
-            self.init(current: AnalysisFrame(current, settings: settings), previous: AnalysisFrame(previous, settings: settings),
-                      settings: settings)
+            self.init(current: AnalysisFrame(current, settings: settings), previous: AnalysisFrame(previous, settings: settings))
         }
 
-        /// Analyses a pair of prepared frames (made with the same settings and input size).
-        public init(current: AnalysisFrame, previous: AnalysisFrame, settings: Settings = Settings()) {
+        /// Analyses a pair of prepared frames, with the settings they were prepared with (so the
+        /// analysis grid and flow settings cannot disagree with the reliability constants).
+        public init(current: AnalysisFrame, previous: AnalysisFrame) {
             precondition(current.inputWidth == previous.inputWidth && current.inputHeight == previous.inputHeight,
                          "analysis frames come from inputs of different sizes")
+            precondition(current.settings == previous.settings, "analysis frames prepared with different settings")
+            let settings = current.settings
             self.settings = settings
             let a = current.luma, b = previous.luma
             let w = current.width, h = current.height
@@ -163,8 +165,11 @@ public struct TemporalSmoother {
         /// Luma on the analysis grid, 0...255.
         let luma: [Float]
         let farneback: FarnebackFrame
+        /// What it was prepared with; the analysis of a pair uses these.
+        let settings: Settings
 
         public init(_ lowRes: PlanarImage, settings: Settings = Settings()) {
+            self.settings = settings
             let side = settings.analysisSide
             let f = Double(side) / Double(max(lowRes.width, lowRes.height))
             var y = lowRes.luma(.bt601)
@@ -344,15 +349,16 @@ public struct TemporalSmoother {
     /// Channels are independent, so they run concurrently (see `blend`).
     private func backProject(_ result: inout PlanarImage, onto lowRes: PlanarImage) {
         let scale = Double(result.width) / Double(lowRes.width)
-        let n = result.planeSize, beta = backProjection
-        let source = result
+        let w = result.width, h = result.height, n = result.planeSize, beta = backProjection
         result.data.withUnsafeMutableBufferPointer { dst in
-            Parallel.rows(source.channels, costPerRow: 1 << 20) { channels in
+            // Each task reads and then writes only its own channel's plane.
+            Parallel.rows(result.channels, costPerRow: 1 << 20) { channels in
                 for c in channels {
-                    let down = source.plane(c).resized(width: lowRes.width, height: lowRes.height, scale: 1 / scale)
+                    let plane = PlanarImage(width: w, height: h, channels: 1, data: Array(dst[(c * n)..<((c + 1) * n)]))
+                    let down = plane.resized(width: lowRes.width, height: lowRes.height, scale: 1 / scale)
                     var residual = lowRes.plane(c)
                     for i in 0..<residual.data.count { residual.data[i] -= down.data[i] }
-                    let up = residual.resized(width: source.width, height: source.height, scale: scale)
+                    let up = residual.resized(width: w, height: h, scale: scale)
                     for i in 0..<n { dst[c * n + i] += beta * up.data[i] }
                 }
             }

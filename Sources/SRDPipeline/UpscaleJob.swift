@@ -68,7 +68,7 @@ public final class UpscaleJob: @unchecked Sendable {
             var smoother: TemporalSmoother
             init(smoother: TemporalSmoother) { self.smoother = smoother }
         }
-        let state = ConsumerState(smoother: TemporalSmoother(strength: options.temporal))
+        let state = ConsumerState(smoother: plan.makeSmoother())
         let consumerDone = DispatchSemaphore(value: 0)
         let consumer = Thread { [self] in
             defer { consumerDone.signal() }

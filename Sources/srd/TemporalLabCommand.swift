@@ -94,7 +94,7 @@ struct TemporalLabCommand: ParsableCommand {
                 // As the pipeline does: each frame is prepared once, then serves as "previous".
                 let frame = st > 0 ? TemporalSmoother.AnalysisFrame(lr[i], settings: settings) : nil
                 var motion: TemporalSmoother.MotionAnalysis?
-                if let frame, let previousFrame { motion = TemporalSmoother.MotionAnalysis(current: frame, previous: previousFrame, settings: settings) }
+                if let frame, let previousFrame { motion = TemporalSmoother.MotionAnalysis(current: frame, previous: previousFrame) }
                 previousFrame = frame
                 coverage += motion?.coverage ?? 0
                 let b0 = Date()
