@@ -8,7 +8,7 @@ import PackageDescription
 //   SRDMedia     decode, convert, encode, stream copy   -> SRDImaging, CFFmpeg    (never the engine)
 //   SRDQuality   metrics, evaluation protocol, flow     -> SRDImaging
 //   SRDPipeline  upscale jobs: media + engine + quality
-//   SRDDaemon    watch folder, job store, status API    -> SRDPipeline
+//   SRDDaemon    watch folder, job store, status API    -> SRDPipeline (presets, the worker contract)
 //   srd          the one executable
 let package = Package(
     name: "srd",
@@ -58,21 +58,21 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        .target(name: "SRDTesting", dependencies: ["SRDImaging", "SRDMedia"]),
+        .target(name: "SRDTesting", dependencies: ["SRDImaging", "SRDMedia", "CFFmpeg"]),
         .executableTarget(
             name: "srd",
             dependencies: [
-                "SRDPipeline", "SRDDaemon",
+                "SRDEngine", "SRDMedia", "SRDQuality", "SRDPipeline", "SRDDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "SRDImagingTests", dependencies: ["SRDImaging", "SRDTesting"]),
-        .testTarget(name: "SRDEngineTests", dependencies: ["SRDEngine", "SRDTesting"]),
-        .testTarget(name: "SRDMediaTests", dependencies: ["SRDMedia", "SRDTesting"]),
-        .testTarget(name: "SRDQualityTests", dependencies: ["SRDQuality", "SRDTesting"]),
-        .testTarget(name: "SRDPipelineTests", dependencies: ["SRDPipeline", "SRDTesting"]),
-        .testTarget(name: "SRDDaemonTests", dependencies: ["SRDDaemon", "SRDTesting"], exclude: ["__Snapshots__"]),
+        .testTarget(name: "SRDImagingTests", dependencies: ["SRDImaging", "SRDMedia"]),
+        .testTarget(name: "SRDEngineTests", dependencies: ["SRDEngine"]),
+        .testTarget(name: "SRDMediaTests", dependencies: ["SRDMedia", "SRDTesting", "CFFmpeg"]),
+        .testTarget(name: "SRDQualityTests", dependencies: ["SRDQuality", "SRDMedia"]),
+        .testTarget(name: "SRDPipelineTests", dependencies: ["SRDPipeline", "SRDEngine", "SRDMedia", "SRDQuality", "SRDTesting"]),
+        .testTarget(name: "SRDDaemonTests", dependencies: ["SRDDaemon", "SRDPipeline", "SRDMedia", "SRDTesting", .product(name: "Logging", package: "swift-log")], exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v5]
 )

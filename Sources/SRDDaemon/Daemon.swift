@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import SRDPipeline
 import ServiceLifecycle
 import UnixSignals
 
@@ -33,7 +34,7 @@ public struct Daemon: Sendable {
         self.logger = logger
         self.handleSignals = handleSignals
         self.builtinPipelines = builtinPipelines
-            ?? PipelineCatalog.builtinFolder(executable: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+            ?? PresetCatalog.builtinFolder()
     }
 
     /// Runs until SIGTERM/SIGINT (or until the surrounding task is cancelled).
@@ -107,7 +108,6 @@ struct ConfigurationReloader: Service {
                     (new.database, new.socket, new.statusFile) = (old.database, old.socket, old.statusFile)
                 }
                 configuration.replace(new)
-                await runner.reloadCatalog()
                 logger.notice("configuration reloaded", metadata: ["workers": "\(new.workers)", "default_pipeline": "\(new.defaultPipeline)"])
             } catch {
                 logger.error("configuration reload failed; keeping the running one", metadata: ["error": "\(error)"])

@@ -10,6 +10,9 @@ public final class ClassicalScaler: SuperResolutionModel {
         "nearest": .nearest, "bilinear": .bilinear, "bicubic": .bicubic, "lanczos": .lanczos3, "lanczos3": .lanczos3,
     ]
 
+    /// The names to show a user, one per kernel (aliases such as `lanczos3` left out).
+    public static let primaryNames = ["nearest", "bilinear", "bicubic", "lanczos"]
+
     public init(kernel: ResizeKernel, scale: Int) {
         precondition(scale >= 1)
         self.kernel = kernel

@@ -24,9 +24,6 @@ public enum Engine {
     /// The CPU kernel OpenBLAS chose (e.g. "Haswell", "SkylakeX"; `OPENBLAS_CORETYPE` overrides it).
     public static var blasCoreName: String { String(cString: openblas_get_corename()) }
 
-    /// OpenBLAS's build configuration string.
-    public static var blasConfig: String { String(cString: openblas_get_config()) }
-
     /// Applies the default of 1 BLAS thread once, unless the caller chose a count.
     static func configureDefaults() {
         lock.lock()

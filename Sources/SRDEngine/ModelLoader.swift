@@ -62,7 +62,7 @@ public enum ModelLoader {
     }
 
     /// Builds a model from a description and its tensors (validated first).
-    public static func build(_ d: ModelDescription, tensors: [String: Tensor], defaultTileSize: Int? = 256) throws -> NetworkModel {
+    public static func build(_ d: ModelDescription, tensors: [String: Tensor], defaultTileSize: Int? = TiledExecutor.defaultTileSize) throws -> NetworkModel {
         guard let arch = Architectures.named(d.arch) else {
             throw EngineError(.unknownArchitecture, "\(d.name): unknown arch '\(d.arch)' (known: \(Architectures.all.map { $0.name }.joined(separator: ", ")))")
         }

@@ -16,7 +16,7 @@ public final class NetworkModel: SuperResolutionModel {
     /// Tile size (input pixels of the network) that `makeRunner()` uses; nil runs whole frames.
     public let defaultTileSize: Int?
 
-    public init(description: ModelDescription, program: Program, parameters: Parameters, defaultTileSize: Int? = 256) {
+    public init(description: ModelDescription, program: Program, parameters: Parameters, defaultTileSize: Int? = TiledExecutor.defaultTileSize) {
         Engine.configureDefaults()
         self.name = description.name
         self.scale = description.scale
@@ -50,9 +50,6 @@ public final class NetworkRunner: SuperResolutionRunner {
         self.model = model
         executor = TiledExecutor(program: model.program, tileSize: tileSize)
     }
-
-    /// Runs the raw network on its input planes (Y/255 or RGB), tiled; the result is not clamped.
-    public func runNetwork(_ input: PlanarImage) -> PlanarImage { executor.run(input) }
 
     public func upscale(_ rgb: PlanarImage) throws -> PlanarImage {
         guard rgb.channels == 3, rgb.width > 0, rgb.height > 0 else {

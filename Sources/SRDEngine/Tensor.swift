@@ -77,11 +77,6 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The same values with another shape of equal size.
-    public func reshaped(_ newShape: [Int]) -> Tensor {
-        Tensor(shape: newShape, data: data)
-    }
-
     /// Largest absolute element-wise difference; shapes must match in size.
     public func maxAbsDifference(_ other: Tensor) -> Float {
         precondition(count == other.count, "comparing \(shape) with \(other.shape)")

@@ -82,11 +82,7 @@ extension PlanarImage {
     public func quantized8() -> PlanarImage {
         var out = self
         out.data.withUnsafeMutableBufferPointer { d in
-            for i in 0..<d.count {
-                let x = Double(d[i]) * 255
-                let q: Double = !(x > 0) ? 0 : (x >= 255 ? 255 : x.rounded(.toNearestOrAwayFromZero))
-                d[i] = Float(q / 255)
-            }
+            for i in 0..<d.count { d[i] = Float(Double(Quantization.uint8(d[i])) / 255) }
         }
         return out
     }

@@ -12,9 +12,9 @@ public enum ModelResolver {
             throw PipelineError.unknownModel("\(name) (no such file)")
         }
         if !isFile && !reference.hasPrefix("random:")
-            && !["nearest", "bilinear", "bicubic", "lanczos", "lanczos3"].contains(reference.lowercased()) {
+            && ClassicalScaler.names[reference.lowercased()] == nil {
             let shipped = shippedModels(catalog: catalog)
-            throw PipelineError.unknownModel("\(name) (models: nearest, bilinear, bicubic, lanczos"
+            throw PipelineError.unknownModel("\(name) (models: \(ClassicalScaler.primaryNames.joined(separator: ", "))"
                 + (shipped.isEmpty ? "" : ", " + shipped.joined(separator: ", ")) + ", or a .safetensors file)")
         }
         let model = try ModelLoader.load(reference, scale: scale)

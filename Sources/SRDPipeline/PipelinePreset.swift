@@ -11,7 +11,7 @@ import Yams
 /// model: bicubic          # classical name, a model in Pipelines/models, or a path
 /// scale: 2
 /// workers: 2              # default: measured best for this machine
-/// tile: 256               # input pixels per tile side for networks
+/// tile: 512               # input pixels per tile side for networks (default TiledExecutor.defaultTileSize)
 /// temporal: 0             # temporal smoothing strength, 0 = off
 /// encode: {codec: libx264, crf: 18, preset: medium, pix_fmt: yuv420p}
 /// ```
@@ -64,44 +64,75 @@ public struct PipelinePreset: Codable, Sendable, Equatable {
     }
 }
 
-/// Finds presets by name in a list of folders (first match wins).
-public struct PresetCatalog: Sendable {
+/// Finds presets by name in a list of folders (first match wins). The one preset lookup: the
+/// CLI and the daemon (which adds its configuration's `pipeline_folders`) both use it.
+public struct PresetCatalog: Sendable, Equatable {
     public var folders: [String]
 
     public init(folders: [String]) { self.folders = folders }
 
-    /// The default search path: `$SRD_PIPELINES` (colon-separated), then `Pipelines/` beside the
-    /// executable's package (walking up from the executable), then `<prefix>/share/srd/Pipelines`
-    /// for an installed binary, then `/usr/share/srd/Pipelines`.
+    /// The default search path: `$SRD_PIPELINES` (colon-separated), then the built-in folder
+    /// (`builtinFolder`), then `/usr/share/srd/Pipelines`.
     public static func standard() -> PresetCatalog {
         var folders: [String] = []
         if let env = ProcessInfo.processInfo.environment["SRD_PIPELINES"] {
             folders += env.split(separator: ":").map(String.init)
         }
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-        var dir = exe.deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = dir.appendingPathComponent("Pipelines").path
-            if FileManager.default.fileExists(atPath: candidate) { folders.append(candidate); break }
-            dir = dir.deletingLastPathComponent()
-        }
-        // Installed layout (Packaging/install.sh): <prefix>/bin/srd and <prefix>/share/srd/Pipelines.
-        let installed = exe.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("share/srd/Pipelines").path
-        if FileManager.default.fileExists(atPath: installed) { folders.append(installed) }
+        if let builtin = builtinFolder() { folders.append(builtin) }
         folders.append("/usr/share/srd/Pipelines")
         return PresetCatalog(folders: folders)
     }
 
-    /// Every preset name available, sorted.
-    public func names() -> [String] {
-        var names = Set<String>()
-        for folder in folders {
-            let items = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            for item in items where item.hasSuffix(".yaml") { names.insert(String(item.dropLast(5))) }
-        }
-        return names.sorted()
+    /// The running executable's real path (`/proc/self/exe`; argv[0] with symlinks resolved
+    /// where /proc is not mounted). The daemon also starts its workers from it.
+    public static var executablePath: String {
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return exe }
+        return URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().path
     }
+
+    /// The presets that ship with `executable`: `<prefix>/share/srd/Pipelines` for an installed
+    /// binary (Packaging/install.sh puts it in `<prefix>/bin`), else `Pipelines/` in the source
+    /// tree it was built in (an ancestor of `.build/<triple>/<config>/srd`).
+    public static func builtinFolder(executable: String = executablePath) -> String? {
+        let bin = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        let installed = bin.deletingLastPathComponent().appendingPathComponent("share/srd/Pipelines").path
+        if isDirectory(installed) { return installed }
+        var dir = bin
+        for _ in 0..<6 {
+            let candidate = dir.appendingPathComponent("Pipelines").path
+            if isDirectory(candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+            if dir.path == "/" { break }
+        }
+        return nil
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var isDir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+    }
+
+    /// Preset name -> path of its YAML file (earlier folders win on equal names).
+    public var presets: [String: String] {
+        var presets: [String: String] = [:]
+        for folder in folders {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            for entry in entries.sorted() where entry.hasSuffix(".yaml") && !entry.hasPrefix(".") {
+                let name = String(entry.dropLast(5))
+                if presets[name] == nil { presets[name] = (folder as NSString).appendingPathComponent(entry) }
+            }
+        }
+        return presets
+    }
+
+    /// True when `name` is a known preset, or when no folder has any (the worker then decides).
+    public func accepts(_ name: String) -> Bool {
+        let known = presets
+        return known.isEmpty || known[name] != nil
+    }
+
+    /// Every preset name available, sorted.
+    public func names() -> [String] { presets.keys.sorted() }
 
     /// Loads a preset by name, or from a path to a YAML file.
     public func load(_ nameOrPath: String) throws -> PipelinePreset {

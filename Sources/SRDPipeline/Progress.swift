@@ -1,19 +1,5 @@
 import Foundation
 
-/// A snapshot of a running job, reported after every encoded frame.
-public struct ProgressSnapshot: Sendable, Codable, Equatable {
-    public var framesDone: Int
-    /// The container's estimate; nil when unknown (image sequences, streams without a count).
-    public var framesTotal: Int?
-    public var fps: Double
-    public var etaSeconds: Double?
-
-    enum CodingKeys: String, CodingKey {
-        case framesDone = "frames_done", framesTotal = "frames_total", fps
-        case etaSeconds = "eta_seconds"
-    }
-}
-
 /// Where progress goes: a terminal line, JSON lines for the daemon, or nowhere.
 public enum ProgressStyle: String, Sendable, CaseIterable {
     case tty, json, none
@@ -30,7 +16,7 @@ public final class ProgressPrinter: @unchecked Sendable {
     /// The style for this process: a live line on a terminal, nothing otherwise.
     public static func automatic() -> ProgressStyle { isatty(STDERR_FILENO) != 0 ? .tty : .none }
 
-    public func report(_ p: ProgressSnapshot, final: Bool = false) {
+    public func report(_ p: JobProgress, final: Bool = false) {
         lock.lock(); defer { lock.unlock() }
         let now = Date()
         if !final && now.timeIntervalSince(lastPrint) < (style == .json ? 0.5 : 0.2) { return }
@@ -38,24 +24,14 @@ public final class ProgressPrinter: @unchecked Sendable {
         switch style {
         case .none: return
         case .json:
-            var obj: [String: Any] = ["event": "progress", "frames_done": p.framesDone, "fps": (p.fps * 100).rounded() / 100]
-            if let t = p.framesTotal { obj["frames_total"] = t }
-            if let e = p.etaSeconds { obj["eta_seconds"] = (e * 10).rounded() / 10 }
-            Self.printJSONLine(obj)
+            WorkerEvent.progress(p).print()
         case .tty:
             let total = p.framesTotal.map { "/\($0)" } ?? ""
             let eta = p.etaSeconds.map { "  ETA \(Self.clock($0))" } ?? ""
-            let line = String(format: "\r  frames %d%@  %.1f fps%@   ", p.framesDone, total, p.fps, eta)
+            let line = String(format: "\r  frames %d%@  %.1f fps%@   ", p.framesDone, total, p.fps ?? 0, eta)
             FileHandle.standardError.write(line.data(using: .utf8)!)
             if final { FileHandle.standardError.write("\n".data(using: .utf8)!) }
         }
-    }
-
-    /// One JSON object on one stdout line, flushed (the daemon reads these from a pipe).
-    public static func printJSONLine(_ obj: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]),
-              let text = String(data: data, encoding: .utf8) else { return }
-        FileHandle.standardOutput.write((text + "\n").data(using: .utf8)!)
     }
 
     static func clock(_ seconds: Double) -> String {

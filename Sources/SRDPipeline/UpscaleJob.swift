@@ -100,7 +100,7 @@ public final class UpscaleJob: @unchecked Sendable {
                         let elapsed = Date().timeIntervalSince(t0)
                         let fps = elapsed > 0 ? Double(state.framesWritten) / elapsed : 0
                         let eta = total.flatMap { t in fps > 0 ? Double(max(t - state.framesWritten, 0)) / fps : nil }
-                        progress.report(ProgressSnapshot(framesDone: state.framesWritten, framesTotal: total, fps: fps, etaSeconds: eta))
+                        progress.report(JobProgress(framesDone: state.framesWritten, framesTotal: total, fps: fps, etaSeconds: eta))
                     }
                 }
             } catch {
@@ -165,7 +165,7 @@ public final class UpscaleJob: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
         }
-        progress.report(ProgressSnapshot(framesDone: state.framesWritten, framesTotal: state.framesWritten, fps: Double(state.framesWritten) / max(Date().timeIntervalSince(started), 1e-9), etaSeconds: 0), final: true)
+        progress.report(JobProgress(framesDone: state.framesWritten, framesTotal: state.framesWritten, fps: Double(state.framesWritten) / max(Date().timeIntervalSince(started), 1e-9), etaSeconds: 0), final: true)
         return try metrics.finish(wallSeconds: Date().timeIntervalSince(started), warnings: writer.warnings,
                                   output: options.output)
     }

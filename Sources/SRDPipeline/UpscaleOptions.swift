@@ -1,4 +1,5 @@
 import Foundation
+import SRDEngine
 import SRDMedia
 
 /// How quality is measured while a video is processed.
@@ -33,7 +34,7 @@ public struct UpscaleOptions: Sendable {
     public var maxDurationSeconds: Double?
 
     public init(input: String, output: String, model: String = "bicubic", scale: Int = 2,
-                workers: Int = UpscaleOptions.defaultWorkers, tile: Int = 512, temporal: Double = 0,
+                workers: Int = UpscaleOptions.defaultWorkers, tile: Int = TiledExecutor.defaultTileSize, temporal: Double = 0,
                 encode: EncodeSettings = EncodeSettings(), reference: ReferenceMode = .none,
                 metricsDirectory: String? = nil, progress: ProgressStyle = .none) {
         self.input = input; self.output = output; self.model = model; self.scale = scale

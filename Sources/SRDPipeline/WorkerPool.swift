@@ -15,7 +15,7 @@ public final class WorkerPool: @unchecked Sendable {
     public let count: Int
 
     /// - Parameter tile: input pixels per tile side for networks; 0 runs whole frames.
-    public init(model: SuperResolutionModel, workers: Int, tile: Int = 256) {
+    public init(model: SuperResolutionModel, workers: Int, tile: Int = TiledExecutor.defaultTileSize) {
         precondition(workers > 0)
         count = workers
         queue = DispatchQueue(label: "srd.workers", qos: .userInitiated, attributes: .concurrent)

@@ -39,13 +39,6 @@ public enum EvalProtocol {
     /// zero (MATLAB `uint8()`), returned as value/255.
     public static func quantize8(_ image: PlanarImage) -> PlanarImage { image.quantized8() }
 
-    /// One sample clamped and rounded to 0...255; NaN maps to 0.
-    @inline(__always) static func uint8(_ v: Float) -> UInt8 {
-        let x = Double(v) * 255
-        if !(x > 0) { return 0 }
-        if x >= 255 { return 255 }
-        return UInt8(x.rounded(.toNearestOrAwayFromZero))
-    }
 
     /// The 8-bit RGB planes of an image on the 0...255 scale (after `quantize8` semantics).
     public static func rgbPlanes8(_ image: PlanarImage) -> [Plane] {
@@ -53,7 +46,7 @@ public enum EvalProtocol {
         return (0..<image.channels).map { c in
             var d = [Double](repeating: 0, count: n)
             image.data.withUnsafeBufferPointer { src in
-                for i in 0..<n { d[i] = Double(uint8(src[c * n + i])) }
+                for i in 0..<n { d[i] = Double(Quantization.uint8(src[c * n + i])) }
             }
             return Plane(width: image.width, height: image.height, data: d)
         }

@@ -60,7 +60,7 @@ struct EvalCommand: ParsableCommand {
             print(report.renderTable(baseline: baseline))
         } catch {
             FileHandle.standardError.write("srd: error: \(error)\n".data(using: .utf8)!)
-            throw ExitCode(ExitCodes.code(for: error))
+            throw ExitCode(WorkerExitCode.code(for: error))
         }
     }
 

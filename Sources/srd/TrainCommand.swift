@@ -1,10 +1,7 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import SRDEngine
-import SRDMedia
 import SRDPipeline
-import SRDQuality
 
 /// `srd train`: trains a network with our own engine on folders of HR images (T91, SunHays80),
 /// validating on held-out training images (never on the benchmark sets), with checkpoints that
@@ -121,9 +118,9 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         SRD.quietLibav()
         Engine.setBLASThreads(1)
-        do { try train() } catch {
+        do { try session.run(log: log) } catch {
             FileHandle.standardError.write("srd: error: \(error)\n".data(using: .utf8)!)
-            throw ExitCode(ExitCodes.code(for: error))
+            throw ExitCode(WorkerExitCode.code(for: error))
         }
     }
 
@@ -132,206 +129,40 @@ struct TrainCommand: ParsableCommand {
         fflush(stdout)
     }
 
-    private func train() throws {
-        let wallStart = Date()
-        // Images: decoded once, kept in memory.
-        var files: [String] = []
-        for d in data { files += try DatasetEvaluator.listImages(in: d) }
-        var valFiles: [String] = []
-        if valHoldout > 0 {
-            guard valHoldout < files.count else { throw ValidationError("--val-holdout \(valHoldout) leaves no training images") }
-            valFiles = Array(files.suffix(valHoldout))
-            files.removeLast(valHoldout)
-        } else if let val {
-            valFiles = try DatasetEvaluator.listImages(in: val)
-        }
-        func read(_ f: String) throws -> PlanarImage {
-            let img = try ImageIO.read(f)
-            return img.channels == 1 ? PlanarImage.stacking([img, img, img]) : img
-        }
-        let images = try files.map(read)
-        let degradation = Degradation(blurSigma: blur, noiseSigma: noise, jpegQuality: jpeg)
-        let colorMode = try resolveColor()
-        let trainingSet = TrainingSet(images: images, scale: scale, color: colorMode, degradation: degradation, minimumSide: patch)
-        let valSet: [(hr: PlanarImage, lr: PlanarImage)] = try valFiles.map {
-            var hr = EvalProtocol.modcrop(try read($0), scale: scale)
-            if valCrop > 0 && (hr.width > valCrop || hr.height > valCrop) {
-                let w = min(hr.width, valCrop) / scale * scale, h = min(hr.height, valCrop) / scale * scale
-                hr = hr.cropped(x: (hr.width - w) / 2 / scale * scale, y: (hr.height - h) / 2 / scale * scale, width: w, height: h)
-            }
-            return (hr, EvalProtocol.makeLR(hr, scale: scale))
-        }
-        log("data: \(trainingSet.pairs.count) training images (\(trainingSet.memoryBytes >> 20) MiB in memory), \(valSet.count) validation images; load \(String(format: "%.1f", Date().timeIntervalSince(wallStart))) s")
-
-        // The trainer: fresh or resumed.
-        let trainer: TrainingRun
-        let adversarial = loss == "gan"
-        if let resume {
-            let file = try SafeTensors.read(URL(fileURLWithPath: resume))
-            var config = try Trainer.checkpointConfig(file)
-            if config.iterations != iterations {
-                config.iterations = iterations
-                config.schedule.total = iterations
-            }
-            if AdversarialTrainer.isAdversarialCheckpoint(file) {
-                trainer = try AdversarialTrainer.resume(from: file, data: trainingSet, config: config)
-            } else {
-                trainer = try Trainer.resume(from: file, data: trainingSet, config: config)
-            }
-            log("resumed \(resume) at step \(trainer.step)")
-        } else {
-            let d = try description(colorMode)
-            var tensors = try InitialParameters.make(for: d, seed: seed)
-            if let initFrom {
-                let file = try SafeTensors.read(URL(fileURLWithPath: initFrom))
-                var taken: [String] = []
-                for (k, t) in file.tensors where tensors[k]?.shape == t.shape {
-                    tensors[k] = t
-                    taken.append(k)
-                }
-                log("initialised \(taken.count) of \(tensors.count) tensors from \(initFrom)")
-            }
-            let network = try TrainableNetwork(description: d, tensors: tensors)
-            var config = TrainingConfig(iterations: iterations, batch: batch, patch: patch, loss: PixelLoss(rawValue: loss) ?? .l1, lr: lr,
-                                        schedule: LearningRateSchedule.Kind(rawValue: schedule) ?? .cosine, warmup: warmup,
-                                        weightDecay: weightDecay, seed: seed, threads: threads)
-            if adversarial {
-                config.loss = "gan"
-                let settings = AdversarialConfig(contentWeight: contentWeight, adversarialWeight: adversarialWeight,
-                                                 discriminatorLR: discLR, discriminatorFeatures: discFeat)
-                let disc = try AdversarialTrainer.makeDiscriminator(for: d, features: discFeat, seed: seed)
-                trainer = try AdversarialTrainer(generator: network, discriminator: disc, data: trainingSet, config: config,
-                                                 adversarial: settings)
-                log("discriminator: \(PatchDiscriminator.name), \(disc.parameterCount) parameters; content L1 x\(contentWeight), adversarial x\(adversarialWeight), D lr \(discLR)")
-            } else {
-                trainer = Trainer(network: network, data: trainingSet, config: config)
-            }
-        }
-        let model0 = try trainer.network.model()
-        log("model: \(trainer.network.description.arch) x\(scale) \(colorMode), \(trainer.network.parameterCount) parameters, \(String(format: "%.0f", model0.flopsPerOutputPixel)) FLOPs/output pixel")
-
-        let outURL = URL(fileURLWithPath: out)
-        let stem = outURL.deletingPathExtension().lastPathComponent
-        let ckptDir = checkpointDir.map { URL(fileURLWithPath: $0) }
-        if let ckptDir { try FileManager.default.createDirectory(at: ckptDir, withIntermediateDirectories: true) }
-        let ckptURL = ckptDir?.appendingPathComponent(stem + ".ckpt.safetensors")
-        // The whole history of a resumed run: every command that trained it, in order.
-        let thisCommand = CommandLine.arguments.joined(separator: " ")
-        if let earlier = trainer.notes["command"], resume != nil {
-            trainer.notes["command"] = earlier + " ; resumed at step \(trainer.step): " + thisCommand
-        } else {
-            trainer.notes["command"] = thisCommand
-        }
-        let command = trainer.notes["command"]!
-
-        // Mean PSNR-Y on the validation images; also logs the high-frequency energy ratio, the
-        // figure a GAN run is watched by (PSNR falls as texture appears).
-        func validatePSNR() throws -> Double? {
-            guard !valSet.isEmpty else { return nil }
-            let runner = try trainer.network.model(defaultTileSize: nil).makeRunner()
-            var total = 0.0, hf = 0.0
-            for v in valSet {
-                let score = EvalProtocol.score(sr: try runner.upscale(v.lr), hr: v.hr, scale: scale, extended: false)
-                total += score.psnrY
-                hf += score.highFrequencyRatio ?? .nan
-            }
-            trainer.notes["val_hf_ratio"] = String(format: "%.3f", hf / Double(valSet.count))
-            return total / Double(valSet.count)
-        }
-        func metadata(valPSNR: Double?) -> [String: String] {
-            var m: [String: String] = [
-                "training.command": command,
-                "training.code": "srd train (SRDEngine Trainer, our own code)",
-                "training.init": initFrom ?? "seeded random (InitialParameters)",
-                "training.data": data.joined(separator: ",") + " (\(trainingSet.pairs.count) images)",
-                "training.validation": valHoldout > 0 ? "last \(valHoldout) files of the data folders, held out, centre-cropped to \(valCrop)" : (val ?? "none"),
-                "training.iterations": String(trainer.step),
-                "training.batch": String(trainer.config.batch),
-                "training.patch": String(trainer.config.patch),
-                "training.loss": trainer.config.loss,
-                "training.lr": String(trainer.config.schedule.base),
-                "training.schedule": trainer.config.schedule.kind.rawValue,
-                "training.seed": String(trainer.config.seed),
-                "training.degradation": degradation.summary(scale: scale),
-                "training.seconds": String(format: "%.0f", trainer.trainingSeconds),
-            ]
-            if let valPSNR { m["training.val_psnr_y"] = String(format: "%.3f", valPSNR) }
-            if let hf = trainer.notes["val_hf_ratio"] { m["training.val_hf_ratio"] = hf }
-            if let a = trainer as? AdversarialTrainer {
-                m["training.adversarial"] = "content L1 x\(a.adversarial.contentWeight) + adversarial x\(a.adversarial.adversarialWeight) against \(PatchDiscriminator.name) (num_feat \(a.adversarial.discriminatorFeatures), \(a.discriminator.parameterCount) parameters, lr \(a.adversarial.discriminatorLR))"
-            }
-            return m
-        }
-
-        var lastCheckpoint = Date()
-        var sessionStart = trainer.trainingSeconds, sessionStep = trainer.step
-        var lossSum = 0.0, lossCount = 0
-        var lastVal: Double? = Double(trainer.notes["val_psnr_y"] ?? "")
-        if trainer.step == 0, let p = try validatePSNR() {
-            log("step 0 val PSNR-Y \(String(format: "%.3f", p)) dB, HF ratio \(trainer.notes["val_hf_ratio"] ?? "-")")
-            lastVal = p
-        }
-        try trainer.run(until: nil) { p in
-            lossSum += p.loss
-            lossCount += 1
-            if p.step % logEvery == 0 || p.step == p.iterations {
-                let rate = Double(p.step - sessionStep) / max(1e-9, p.seconds - sessionStart)
-                let eta = Double(p.iterations - p.step) / max(rate, 1e-9)
-                log(String(format: "step %d/%d loss %.5f lr %.2e %.2f it/s ETA %dh%02dm", p.step, p.iterations,
-                           lossSum / Double(lossCount), p.learningRate, rate, Int(eta) / 3600, Int(eta) % 3600 / 60)
-                    + (p.detail.isEmpty ? "" : " (" + p.detail + ")"))
-                lossSum = 0
-                lossCount = 0
-            }
-            var save = false
-            if p.step % valEvery == 0 || p.step == p.iterations {
-                if let v = try validatePSNR() {
-                    lastVal = v
-                    trainer.notes["val_psnr_y"] = String(format: "%.3f", v)
-                    log(String(format: "step %d val PSNR-Y %.3f dB, HF ratio ", p.step, v) + (trainer.notes["val_hf_ratio"] ?? "-"))
-                }
-                if let ckptDir {
-                    try trainer.network.model(metadata: metadata(valPSNR: lastVal))
-                        .write(to: ckptDir.appendingPathComponent(stem + ".latest.safetensors"))
-                }
-                save = true
-            }
-            if let ckptURL, save || Date().timeIntervalSince(lastCheckpoint) >= checkpointEvery {
-                try trainer.saveCheckpoint(to: ckptURL)
-                lastCheckpoint = Date()
-            }
-            _ = sessionStart
-        }
-        sessionStart = 0
-        sessionStep = 0
-        let model = try trainer.network.model(metadata: metadata(valPSNR: lastVal))
-        try model.write(to: outURL)
-        if let ckptURL { try trainer.saveCheckpoint(to: ckptURL) }
-        log("wrote \(out) after \(trainer.step) steps, \(String(format: "%.0f", trainer.trainingSeconds)) s of training" +
-            (lastVal.map { String(format: ", val PSNR-Y %.3f dB", $0) } ?? ""))
-    }
-
-    private func resolveColor() throws -> ColorMode {
-        let c = color ?? (["srdfast", "espcn", "fsrcnn-subpixel", "fsrcnn", "srcnn"].contains(arch.lowercased()) ? "y" : "rgb")
-        switch c.lowercased() {
-        case "rgb": return .rgb
-        case "y": return .y(.bt601)
-        default: throw ValidationError("--color must be y or rgb")
-        }
-    }
-
-    private func description(_ color: ColorMode) throws -> ModelDescription {
-        guard let a = Architectures.named(arch) else {
-            throw ValidationError("unknown --arch \(arch) (known: \(Architectures.all.map { $0.name }.joined(separator: ", ")))")
-        }
-        var hp: [String: HyperValue] = [:]
-        if a.name == EDSR.name { hp["rgb_range"] = .number(1) }
-        for kv in hyperparameters {
-            let pair = kv.split(separator: "=", maxSplits: 1).map(String.init)
-            guard pair.count == 2 else { throw ValidationError("--hp \(kv) is not key=value") }
-            hp[pair[0]] = HyperValue(parsing: pair[1])
-        }
-        let name = URL(fileURLWithPath: out).deletingPathExtension().lastPathComponent
-        return ModelDescription(name: name, arch: a.name, scale: scale, color: color, input: .lr, hyperparameters: hp)
+    private var session: TrainingSession {
+        TrainingSession(
+            arch: arch,
+            hyperparameters: hyperparameters,
+            color: color,
+            scale: scale,
+            data: data,
+            val: val,
+            valHoldout: valHoldout,
+            valCrop: valCrop,
+            valEvery: valEvery,
+            iterations: iterations,
+            batch: batch,
+            patch: patch,
+            loss: loss,
+            contentWeight: contentWeight,
+            adversarialWeight: adversarialWeight,
+            discLR: discLR,
+            discFeat: discFeat,
+            lr: lr,
+            schedule: schedule,
+            warmup: warmup,
+            weightDecay: weightDecay,
+            seed: seed,
+            resume: resume,
+            initFrom: initFrom,
+            out: out,
+            checkpointDir: checkpointDir,
+            checkpointEvery: checkpointEvery,
+            threads: threads,
+            logEvery: logEvery,
+            blur: blur,
+            noise: noise,
+            jpeg: jpeg,
+            command: CommandLine.arguments.joined(separator: " "))
     }
 }

@@ -100,63 +100,42 @@ struct UpscaleCommand: ParsableCommand {
             let summary = try UpscaleJob(options: options).run()
             if progressStyle == .json {
                 let data = try JSONEncoder().encode(summary)
-                let object = try JSONSerialization.jsonObject(with: data)
-                ProgressPrinter.printJSONLine(["event": "done", "output": summary.output, "summary": object])
+                WorkerEvent.done(output: summary.output, summary: String(decoding: data, as: UTF8.self)).print()
             } else {
                 print(SummaryText.render(summary))
             }
         } catch {
             let message = "\(error)".replacingOccurrences(of: "\n", with: " ")
-            if progressStyle == .json { ProgressPrinter.printJSONLine(["event": "error", "message": message]) }
+            if progressStyle == .json { WorkerEvent.error(message).print() }
             FileHandle.standardError.write("srd: error: \(message)\n".data(using: .utf8)!)
-            throw ExitCode(ExitCodes.code(for: error))
+            throw ExitCode(WorkerExitCode.code(for: error))
         }
     }
 
     func makeOptions(progress: ProgressStyle) throws -> UpscaleOptions {
-        let catalog = PresetCatalog.standard()
-        var preset: PipelinePreset?
-        if let pipeline { preset = try catalog.load(pipeline) }
         if reference != nil && selfReference {
             throw ValidationError("--reference and --self-reference exclude each other")
         }
-        var encode = EncodeSettings()
-        if let e = preset?.encode {
-            if let v = e.codec { encode.codec = v }
-            if let v = e.crf { encode.crf = Double(v) }
-            if let v = e.preset { encode.preset = v }
-            if let v = e.pixFmt { encode.pixelFormat = v }
-            if let v = e.options { encode.extraOptions.merge(v) { $1 } }
-        }
-        if let codec { encode.codec = codec }
-        if let crf { encode.crf = Double(crf) }
-        if let preset = self.preset { encode.preset = preset }
-        if let pixFmt { encode.pixelFormat = pixFmt }
-        for option in encoderOptions {
-            let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw ValidationError("--encoder-option needs KEY=VALUE, got '\(option)'") }
-            encode.extraOptions[parts[0]] = parts[1]
-        }
-        var modelName = model ?? preset?.model ?? "bicubic"
-        if model == nil, let preset, let path = catalog.modelPath(for: preset.model, relativeTo: preset.directory) {
-            modelName = path
-        }
-        let referenceMode: ReferenceMode
+        var overrides = UpscaleOverrides()
+        overrides.model = model
+        overrides.scale = scale
+        overrides.workers = workers
+        overrides.tile = tile
+        overrides.temporal = temporal
+        overrides.codec = codec
+        overrides.crf = crf
+        overrides.encoderPreset = preset
+        overrides.pixelFormat = pixFmt
+        overrides.encoderOptions = encoderOptions
+        var options = try UpscaleOptions.resolve(input: input, output: output, pipeline: pipeline, overrides: overrides)
         if let reference {
-            referenceMode = .file(reference)
+            options.reference = .file(reference)
         } else if selfReference {
             guard (0...100).contains(degradeJPEG) else { throw ValidationError("--degrade-jpeg is a JPEG quality, 1 to 100 (0 = none)") }
-            referenceMode = .selfReference(Degradation(blurSigma: degradeBlur, noiseSigma: degradeNoise, jpegQuality: degradeJPEG))
-        } else {
-            referenceMode = .none
+            options.reference = .selfReference(Degradation(blurSigma: degradeBlur, noiseSigma: degradeNoise, jpegQuality: degradeJPEG))
         }
-        var options = UpscaleOptions(
-            input: input, output: output, model: modelName,
-            scale: scale ?? preset?.scale ?? 2,
-            workers: workers ?? preset?.workers ?? UpscaleOptions.defaultWorkers,
-            tile: tile ?? preset?.tile ?? 512,
-            temporal: temporal ?? preset?.temporal ?? 0,
-            encode: encode, reference: referenceMode, metricsDirectory: metricsDir, progress: progress)
+        options.metricsDirectory = metricsDir
+        options.progress = progress
         options.maxWidth = maxWidth
         options.maxHeight = maxHeight
         options.maxDurationSeconds = maxDuration

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SRDDaemon
+import SRDPipeline
 
 /// The pure state machine, driven event by event with a fixed clock: no files, no processes.
 final class JobStateMachineTests: XCTestCase {

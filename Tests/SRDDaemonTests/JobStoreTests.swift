@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SRDDaemon
+import SRDPipeline
 
 /// The job table in a real SQLite file.
 final class JobStoreTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SRDDaemon
+import SRDPipeline
 
 /// The child-process plumbing with real processes (/bin/sh): exit codes, signals, JSON lines.
 final class WorkerProcessTests: XCTestCase {
@@ -21,8 +22,8 @@ final class WorkerProcessTests: XCTestCase {
             echo '{"event":"done","output":"/o.mp4","summary":{"psnr":30.5}}'
             """)
         XCTAssertEqual(messages, [
-            .progress(JobProgress(framesDone: 1, framesTotal: 4, fps: 2.5, etaSeconds: 1.2)),
-            .done(output: "/o.mp4", summary: #"{"psnr":30.5}"#),
+            .event(.progress(JobProgress(framesDone: 1, framesTotal: 4, fps: 2.5, etaSeconds: 1.2))),
+            .event(.done(output: "/o.mp4", summary: #"{"psnr":30.5}"#)),
             .exited(.exited(0)),
         ])
     }
@@ -34,7 +35,7 @@ final class WorkerProcessTests: XCTestCase {
             exit 2
             """)
         XCTAssertEqual(messages.last, .exited(.exited(2)))
-        XCTAssertTrue(messages.contains(.error("no video stream")))
+        XCTAssertTrue(messages.contains(.event(.error("no video stream"))))
         XCTAssertEqual(JobRunner.errorLine(process.lastErrorLines), "no video stream")
     }
 

@@ -132,6 +132,7 @@ final class GradientCheckTests: XCTestCase {
     func testRearrangementsAndResampling() {
         check("pixel shuffle x2", x: input([8, 3, 4], seed: 14)) { _ in PixelShuffle(2) }
         check("pixel shuffle x3", x: input([9, 2, 3], seed: 15)) { _ in PixelShuffle(3) }
+        check("pixel shuffle x2, TensorFlow order", x: input([8, 3, 4], seed: 16)) { _ in PixelShuffle(2, order: .tensorflow) }
         check("upsample nearest", x: input([2, 3, 4], seed: 16)) { _ in Upsample(factor: 2, mode: .nearest) }
         check("upsample bilinear", x: input([2, 3, 4], seed: 17)) { _ in Upsample(factor: 2, mode: .bilinear) }
         // Max pool: distinct values spaced more than 2 eps apart, so no window's winner changes.

@@ -108,9 +108,16 @@ final class RunnerTests: XCTestCase {
         Engine.setBLASThreads(1)
         let m = try ModelLoader.randomModel("espcn", scale: 2, overrides: ["n1": .number(8), "n2": .number(8)])
         let r = try Engine.benchmark(m, width: 32, height: 24, iterations: 2)
-        XCTAssertGreaterThan(r.msPerFrame, 0)
-        XCTAssertGreaterThan(r.gflopsPerSecond, 0)
         XCTAssertEqual(r.iterations, 2)
-        XCTAssertEqual(Engine.blasThreads, 1)
+        XCTAssertEqual(r.width, 32)
+        XCTAssertEqual(r.height, 24)
+        XCTAssertEqual(r.model, m.name)
+        XCTAssertEqual(r.blasThreads, 1)
+        // The rate is the model's counted work on the output pixels over the measured time, so a
+        // wrong pixel count, scale or FLOP figure shows here (the time itself is not asserted).
+        XCTAssertGreaterThan(r.msPerFrame, 0)
+        let expected = m.flopsPerOutputPixel * Double(32 * 24 * 4) / (r.msPerFrame / 1000) / 1e9
+        XCTAssertEqual(r.gflopsPerSecond, expected, accuracy: expected * 1e-9)
+        XCTAssertEqual(m.flopsPerOutputPixel, 2 * Double(25 * 8 + 9 * 8 * 8 + 9 * 8 * 4) / 4)
     }
 }

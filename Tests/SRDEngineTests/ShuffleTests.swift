@@ -17,12 +17,12 @@ final class ShuffleTests: XCTestCase {
         // 8 channels, C = 2: channel c takes inputs 4c ..< 4c + 4.
         let z = PixelShuffle(2)(Tensor(shape: [8, 1, 1], data: [0, 1, 2, 3, 4, 5, 6, 7]))
         XCTAssertEqual(z.data, [0, 1, 2, 3, 4, 5, 6, 7])
-        let d = DepthToSpace(2)(Tensor(shape: [8, 1, 1], data: [0, 1, 2, 3, 4, 5, 6, 7]))
+        let d = PixelShuffle(2, order: .tensorflow)(Tensor(shape: [8, 1, 1], data: [0, 1, 2, 3, 4, 5, 6, 7]))
         // TF order: out[c, i, j] = in[(2i + j) * 2 + c].
         XCTAssertEqual(d.data, [0, 2, 4, 6, 1, 3, 5, 7])
     }
 
-    /// DepthToSpace equals PixelShuffle after permuting channels k*C + c -> c*r^2 + k, and the
+    /// The TensorFlow order equals the PyTorch order after permuting channels k*C + c -> c*r^2 + k, and the
     /// two agree for one output channel.
     func testDepthToSpaceIsPixelShuffleWithPermutedChannels() {
         let r = 3, c = 2, h = 4, w = 5
@@ -33,10 +33,10 @@ final class ShuffleTests: XCTestCase {
                 for j in 0..<(h * w) { permuted.data[(ch * r * r + k) * h * w + j] = x.data[(k * c + ch) * h * w + j] }
             }
         }
-        XCTAssertEqual(DepthToSpace(r)(x), PixelShuffle(r)(permuted))
-        XCTAssertEqual(DepthToSpace(r)(x), DepthToSpace(r).referenceForward(x))
-        XCTAssertNotEqual(DepthToSpace(r)(x), PixelShuffle(r)(x))
+        XCTAssertEqual(PixelShuffle(r, order: .tensorflow)(x), PixelShuffle(r)(permuted))
+        XCTAssertEqual(PixelShuffle(r, order: .tensorflow)(x), PixelShuffle(r, order: .tensorflow).referenceForward(x))
+        XCTAssertNotEqual(PixelShuffle(r, order: .tensorflow)(x), PixelShuffle(r)(x))
         let one = Tensor.random(shape: [r * r, h, w], seed: 12)
-        XCTAssertEqual(DepthToSpace(r)(one), PixelShuffle(r)(one))
+        XCTAssertEqual(PixelShuffle(r, order: .tensorflow)(one), PixelShuffle(r)(one))
     }
 }

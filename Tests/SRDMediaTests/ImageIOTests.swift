@@ -109,7 +109,8 @@ final class ImageIOTests: XCTestCase {
             let text = String(describing: error)
             XCTAssertTrue(text.contains(missing), text)
             XCTAssertTrue(text.contains("No such file"), text)
-            XCTAssertEqual((error as? ImageIOError)?.averror, srd_averror(ENOENT))
+            XCTAssertEqual((error as? MediaError)?.libavCode, srd_averror(ENOENT))
+            XCTAssertEqual((error as? MediaError)?.kind, .openFailed)
         }
         let garbage = path("garbage.png")
         _ = FileManager.default.createFile(atPath: garbage, contents: Data("not a png at all".utf8))

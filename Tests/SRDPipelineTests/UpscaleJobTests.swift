@@ -101,7 +101,7 @@ final class UpscaleJobTests: XCTestCase {
         let output = dir.file("never.mkv")
         XCTAssertThrowsError(try run(corrupt, output)) { error in
             XCTAssertTrue("\(error)".contains("corrupt.mkv"), "error should name the file: \(error)")
-            XCTAssertEqual(ExitCodes.code(for: error), ExitCodes.badInput)
+            XCTAssertEqual(WorkerExitCode.code(for: error), WorkerExitCode.badInput)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: output))
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: corrupt)), before, "input must be untouched")
@@ -137,7 +137,7 @@ final class UpscaleJobTests: XCTestCase {
         let dir = try TemporaryDirectory()
         XCTAssertThrowsError(try run(dir.file("frames/%08d.png"), dir.file("o.mkv"))) { error in
             XCTAssertTrue("\(error)".contains("frames/%08d.png"), "\(error)")
-            XCTAssertEqual(ExitCodes.code(for: error), ExitCodes.badInput)
+            XCTAssertEqual(WorkerExitCode.code(for: error), WorkerExitCode.badInput)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("o.mkv")))
     }

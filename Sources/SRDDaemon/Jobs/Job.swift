@@ -1,4 +1,5 @@
 import Foundation
+import SRDPipeline
 
 /// Public life of a job, as the API and status file report it.
 public enum JobState: String, Sendable, Codable, CaseIterable {
@@ -28,21 +29,6 @@ public enum JobStage: String, Sendable, Codable, CaseIterable {
     case quarantine
     /// Nothing left to do.
     case finished
-}
-
-/// Frames done so far and the worker's own speed estimate.
-public struct JobProgress: Sendable, Codable, Equatable {
-    public var framesDone: Int
-    public var framesTotal: Int?
-    public var fps: Double?
-    public var etaSeconds: Double?
-
-    public init(framesDone: Int, framesTotal: Int? = nil, fps: Double? = nil, etaSeconds: Double? = nil) {
-        self.framesDone = framesDone
-        self.framesTotal = framesTotal
-        self.fps = fps
-        self.etaSeconds = etaSeconds
-    }
 }
 
 /// Where an input came from.

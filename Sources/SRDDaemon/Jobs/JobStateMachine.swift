@@ -1,4 +1,5 @@
 import Foundation
+import SRDPipeline
 
 /// Something that happened to a job.
 public enum JobEvent: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SRDPipeline
 
 /// The job table in SQLite (WAL mode), the daemon's memory across restarts.
 ///

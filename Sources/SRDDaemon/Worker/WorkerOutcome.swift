@@ -1,3 +1,5 @@
+import SRDPipeline
+
 /// How a worker child process ended, as seen by the daemon.
 public enum WorkerOutcome: Sendable, Equatable {
     /// Exit code 0 and an output file present; `summary` is the worker's metrics JSON (if any).
@@ -11,22 +13,10 @@ public enum WorkerOutcome: Sendable, Equatable {
     /// The worker executable could not be started.
     case launchFailed(reason: String)
 
-    /// Worker exit codes, the contract between `srd serve` and `srd upscale` (docs/DAEMON.md).
-    public enum ExitCode {
-        /// Success.
-        public static let success: Int32 = 0
-        /// Unexpected internal error: retried.
-        public static let unexpected: Int32 = 1
-        /// The input is unusable (corrupt, no video stream, over a limit): never retried.
-        public static let badInput: Int32 = 2
-        /// Invalid arguments or unknown pipeline (swift-argument-parser's EX_USAGE): never retried.
-        public static let usage: Int32 = 64
-    }
-
     /// True when trying again would give the same answer.
     public var isPermanent: Bool {
         switch self {
-        case .exited(let code, _): return code == ExitCode.badInput || code == ExitCode.usage
+        case .exited(let code, _): return WorkerExitCode.isPermanent(code)
         case .succeeded, .signalled, .timedOut, .launchFailed: return false
         }
     }
@@ -38,8 +28,8 @@ public enum WorkerOutcome: Sendable, Equatable {
         case .exited(let code, let message):
             let what: String
             switch code {
-            case ExitCode.badInput: what = "bad input"
-            case ExitCode.usage: what = "usage error"
+            case WorkerExitCode.badInput: what = "bad input"
+            case WorkerExitCode.usage: what = "usage error"
             case 0: what = "worker exited without an output"
             default: what = "worker failed with exit code \(code)"
             }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SRDPipeline
 
 /// One worker child process (`srd upscale ...`) and the thread that reads its pipes.
 ///
@@ -146,7 +147,7 @@ public final class WorkerProcess: @unchecked Sendable {
         }
         func handle(line: String, _ index: Int) {
             if index == 0 {
-                if let message = WorkerMessage.parse(line: line) { stream.yield(message) }
+                if let event = WorkerEvent.parse(line: line) { stream.yield(.event(event)) }
             } else if !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 lock.lock()
                 stderrTail.append(line)

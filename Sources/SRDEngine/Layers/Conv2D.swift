@@ -56,7 +56,6 @@ public struct Conv2D: Layer {
 
     /// The weight as a PyTorch tensor [O, I, kh, kw].
     public var weightTensor: Tensor { Tensor(shape: [outChannels, inChannels, kernelHeight, kernelWidth], data: weight) }
-    public var biasTensor: Tensor { Tensor(shape: [outChannels], data: bias) }
 
     /// Multiplies output channel o's weights and bias by `scale[o]` and adds `shift[o]` to its bias
     /// (how a following batch norm is folded in).

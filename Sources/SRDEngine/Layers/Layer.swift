@@ -4,9 +4,9 @@
 /// model. `forward` writes into a preallocated output view and may use the workspace's scratch
 /// areas; it never allocates once the workspace is warm.
 ///
-/// Training (a later stage) adds, beside each `forward`, a
-/// `backward(input:, output:, outputGradient:, into inputGradient:, parameterGradients:, workspace:)`
-/// in the same file; the `Program` keeps every activation alive when run for training, so
+/// Layers that train have, beside each `forward` (in `<Layer>+Backward.swift`), a
+/// `backward(input:, output:, outputGradient:, into inputGradient:, parameterGradients:, workspace:)`;
+/// the `Program` keeps every activation alive when run for training, so
 /// backward passes get the forward inputs they need. Every fast kernel keeps a naive
 /// `referenceForward` beside it, which the tests compare against.
 public protocol Layer: Sendable {

@@ -10,7 +10,6 @@ public struct PReLU: PointwiseLayer {
     }
 
     public var isShared: Bool { slopes.count == 1 }
-    public var slopeTensor: Tensor { Tensor(shape: [slopes.count], data: slopes) }
 
     public func outputShape(for input: Shape3) -> Shape3 {
         precondition(isShared || input.c == slopes.count, "PReLU with \(slopes.count) slopes on \(input)")

@@ -8,7 +8,7 @@ extension PixelShuffle: DifferentiableLayer {
         for c in 0..<o.c {
             for i in 0..<r {
                 for j in 0..<r {
-                    let dst = gi.channel(c * r * r + i * r + j)
+                    let dst = gi.channel(sourceChannel(c, i, j, channels: o.c))
                     let src = outputGradient.channel(c)
                     for y in 0..<h {
                         let d = dst + y * w

@@ -5,7 +5,7 @@
 ///     conv(3+m) 1x1 s->d, PReLU; conv(4+m) 1x1 d->scale^2*C; PixelShuffle(scale)
 ///
 /// Hyper-parameters: d, s, m (56, 12, 4), padding_mode (zero: TF 'SAME'), shuffle_order
-/// (`pytorch`, or `tf` for DepthToSpace channel order). PReLU slopes per channel or shared.
+/// (`pytorch`, or `tf` for TensorFlow's depth_to_space channel order). PReLU slopes per channel or shared.
 public enum FSRCNNSubpixel: Architecture {
     public static let name = "FSRCNN-subpixel"
 
@@ -32,11 +32,11 @@ public enum FSRCNNSubpixel: Architecture {
         return Program(b, output: h)
     }
 
-    /// PixelShuffle or DepthToSpace by the `shuffle_order` hyper-parameter.
+    /// PixelShuffle in the channel order of the `shuffle_order` hyper-parameter.
     static func shuffle(_ md: ModelDescription) throws -> any Layer {
         switch try md.string("shuffle_order", "pytorch") {
         case "pytorch": return PixelShuffle(md.scale)
-        case "tf": return DepthToSpace(md.scale)
+        case "tf": return PixelShuffle(md.scale, order: .tensorflow)
         case let o: throw md.invalid("shuffle_order '\(o)' (pytorch or tf)")
         }
     }

@@ -186,12 +186,6 @@ public final class Program: Sendable {
         return shapes
     }
 
-    /// The output shape for an input of `height` x `width` (before cropping the alignment padding).
-    public var outputChannels: Int {
-        let a = max(alignment, 1) * 4
-        return shapes(for: Shape3(inputChannels, a, a))[outputValue].c
-    }
-
     /// Multiply-accumulates of one run on a `height` x `width` input.
     public func multiplyAccumulates(height: Int, width: Int) -> Double {
         let h = (height + alignment - 1) / alignment * alignment, w = (width + alignment - 1) / alignment * alignment

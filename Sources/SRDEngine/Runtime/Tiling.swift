@@ -9,6 +9,11 @@ public final class TiledExecutor {
     public let program: Program
     /// Core tile size in input pixels; nil runs the whole frame at once.
     public let tileSize: Int?
+
+    /// The tile side (input pixels) used unless a caller or preset chooses one: large enough
+    /// that the receptive-field margin is a small share of the work, small enough that a
+    /// 64-channel activation of a tile stays in tens of megabytes.
+    public static let defaultTileSize = 512
     public let workspace: Workspace
 
     public init(program: Program, tileSize: Int?, workspace: Workspace = Workspace()) {

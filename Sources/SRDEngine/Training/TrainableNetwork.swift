@@ -50,7 +50,7 @@ public struct TrainableNetwork {
     }
 
     /// A model with the current parameters (for validation and export); `defaultTileSize` nil runs whole images.
-    public func model(metadata: [String: String] = [:], defaultTileSize: Int? = 256) throws -> NetworkModel {
+    public func model(metadata: [String: String] = [:], defaultTileSize: Int? = TiledExecutor.defaultTileSize) throws -> NetworkModel {
         var d = description
         for (k, v) in metadata { d.extraMetadata[k] = v }
         return try ModelLoader.build(d, tensors: tensors, defaultTileSize: defaultTileSize)

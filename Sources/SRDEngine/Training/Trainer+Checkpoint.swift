@@ -17,11 +17,6 @@ extension Trainer {
         return try JSONDecoder().decode(TrainingConfig.self, from: Data(json.utf8))
     }
 
-    /// The model description stored in a checkpoint.
-    public static func checkpointDescription(_ file: SafeTensors.File) throws -> ModelDescription {
-        try CheckpointLayout.description(file, name: CheckpointLayout.name(file))
-    }
-
     /// A trainer continuing the checkpointed run on `data` (the same images give the same run).
     /// `config` may extend `iterations`; other fields should match the original run's.
     public static func resume(from file: SafeTensors.File, data: TrainingSet, config: TrainingConfig? = nil) throws -> Trainer {

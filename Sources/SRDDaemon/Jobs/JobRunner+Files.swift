@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// The runner's file moves: inbox -> work folder (claim), output -> outbox (publish), input ->
+/// done/ (archive) or failed/ with an error report (quarantine). Each step is durable (fsync)
+/// and idempotent, so a restart in the middle of one repeats it safely.
+extension JobRunner {
+    func workFolder(_ job: Job) -> String { configuration.current.work + "/\(job.id)" }
+    func inputPath(_ job: Job) -> String { workFolder(job) + "/input/" + job.name }
+    func runFolder(_ job: Job) -> String { workFolder(job) + "/run-\(job.attempts + job.interruptions)" }
+
+    /// `<pipeline>/` for jobs of a pipeline other than the default, so outputs of the same
+    /// name in different pipeline folders do not collide; outbox, done and failed mirror it.
+    func relativeFolder(_ job: Job) -> String {
+        job.pipeline == configuration.current.defaultPipeline ? "" : "/" + job.pipeline
+    }
+
+    func completeClaim(_ job: Job) async throws -> Bool {
+        let destination = inputPath(job)
+        let source = job.source
+        let origin = job.origin
+        return try await blocking {
+            if DurableFiles.exists(destination) { return true }
+            guard DurableFiles.exists(source) else { return false }
+            try DurableFiles.makeDirectory(DurableFiles.parent(destination))
+            if rename(source, destination) != 0 {
+                guard errno == EXDEV else { throw FileOperationError(operation: "rename", path: source, code: errno) }
+                let temp = DurableFiles.parent(destination) + "/.claim.tmp"
+                unlink(temp)
+                try DurableFiles.copyFile(source, to: temp)
+                try DurableFiles.fsync(path: temp)
+                guard rename(temp, destination) == 0 else { throw FileOperationError(operation: "rename", path: temp, code: errno) }
+                // An inbox file is ours to remove; a submitted file elsewhere is left alone.
+                if origin == .inbox { unlink(source) }
+            }
+            try DurableFiles.fsync(path: DurableFiles.parent(destination))
+            try? DurableFiles.fsync(path: DurableFiles.parent(source))
+            return true
+        }
+    }
+
+    /// Moves output and metrics into the outbox; returns a reason when there is nothing to move.
+    func publish(_ job: Job) async throws -> String? {
+        var job = job
+        let config = configuration.current
+        let produced = runFolder(job) + "/" + job.name
+        let metricsFolder = runFolder(job) + "/metrics"
+        if job.outputPath == nil {
+            guard DurableFiles.exists(produced) else { return "worker output missing: \(produced)" }
+            let folder = config.outbox + relativeFolder(job)
+            let destination = DurableFiles.freeName(in: folder, for: job.name, tag: "\(job.id)", alsoFree: [".metrics"])
+            job.outputPath = destination
+            // The worker's summary names work-folder paths that are about to go away.
+            job.summary = job.summary.flatMap(JSONValue.init(text:))?.replacingStrings([
+                produced: destination, metricsFolder: destination + ".metrics", inputPath(job): job.source,
+            ]).text ?? job.summary
+            try store.update(job)  // chosen before moving, so a restart reuses the same name
+            cache[job.id] = job
+        }
+        let destination = job.outputPath!
+        let tag = "\(job.id)"
+        let moved = try await blocking {
+            if DurableFiles.exists(produced) { try DurableFiles.fsync(path: produced) }
+            if DurableFiles.exists(metricsFolder) {
+                try DurableFiles.moveDirectory(metricsFolder, to: destination + ".metrics", tag: tag)
+            }
+            return try DurableFiles.moveFile(produced, to: destination, tag: tag)
+        }
+        if !moved { return "worker output missing: \(produced)" }
+        logger.info("output published", metadata: meta(job).merging(["output": "\(destination)"]) { a, _ in a })
+        return nil
+    }
+
+    func archive(_ job: Job) async throws {
+        var job = job
+        let config = configuration.current
+        let input = inputPath(job)
+        if config.onSuccess == .delete {
+            try await blocking {
+                if unlink(input) != 0 && errno != ENOENT { throw FileOperationError(operation: "unlink", path: input, code: errno) }
+                try? DurableFiles.fsync(path: DurableFiles.parent(input))
+            }
+            return
+        }
+        if job.archivePath == nil {
+            guard DurableFiles.exists(input) else { return }
+            job.archivePath = DurableFiles.freeName(in: config.done + relativeFolder(job), for: job.name, tag: "\(job.id)")
+            try store.update(job)
+            cache[job.id] = job
+        }
+        let destination = job.archivePath!
+        let tag = "\(job.id)"
+        try await blocking { _ = try DurableFiles.moveFile(input, to: destination, tag: tag) }
+    }
+
+    func quarantine(_ job: Job) async throws {
+        var job = job
+        let config = configuration.current
+        let input = inputPath(job)
+        if job.archivePath == nil {
+            job.archivePath = DurableFiles.freeName(
+                in: config.failed + relativeFolder(job), for: job.name, tag: "\(job.id)", alsoFree: [".error.json"]
+            )
+            try store.update(job)
+            cache[job.id] = job
+        }
+        let destination = job.archivePath!
+        let report = ErrorReport(job: job, failedAt: clock.now())
+        let data = try DaemonJSON.encoder().encode(report)
+        let tag = "\(job.id)"
+        try await blocking {
+            try DurableFiles.makeDirectory(DurableFiles.parent(destination))
+            try DurableFiles.writeAtomically(data + Data("\n".utf8), to: destination + ".error.json")
+            _ = try DurableFiles.moveFile(input, to: destination, tag: tag)
+        }
+        logger.notice("input moved to failed", metadata: meta(job).merging(["path": "\(destination)"]) { a, _ in a })
+    }
+}

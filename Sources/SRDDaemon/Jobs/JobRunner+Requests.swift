@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// What the status API asks of the runner: new jobs, cancellation, and what it is doing.
+extension JobRunner {
+    /// Takes `path` as a new job: stores it, then moves the file into the work folder.
+    /// - Returns: the job, or nil when the runner is not ready yet or already has this file.
+    public func claim(path: String, pipeline: String, origin: JobOrigin) async throws -> Job? {
+        guard recovered, !stopping else { return nil }
+        if try store.isClaiming(source: path) { return nil }
+        var job = Job(name: (path as NSString).lastPathComponent, pipeline: pipeline, origin: origin, source: path, now: clock.now())
+        job = try store.insert(job)
+        cache[job.id] = job
+        logger.info("job queued", metadata: meta(job))
+        await perform([.completeClaim], for: job.id)
+        refreshCounts()
+        return cache[job.id] ?? (try? store.job(id: job.id))
+    }
+
+    /// `POST /v1/jobs`: checks the request, then claims the file.
+    public func submit(path: String, pipeline: String?) async throws -> Job {
+        let config = configuration.current
+        let pipeline = pipeline ?? config.defaultPipeline
+        guard path.hasPrefix("/") else { throw JobRequestError(kind: .invalid, description: "path must be absolute: \(path)") }
+        guard catalog.accepts(pipeline) else {
+            throw JobRequestError(kind: .invalid, description: "unknown pipeline '\(pipeline)' (known: \(catalog.names().joined(separator: ", ")))")
+        }
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw JobRequestError(kind: .invalid, description: "not a regular file: \(path)")
+        }
+        guard let job = try await claim(path: path, pipeline: pipeline, origin: .api) else {
+            throw JobRequestError(kind: stopping || !recovered ? .unavailable : .conflict, description: stopping || !recovered ? "daemon is not accepting jobs now" : "a job for \(path) exists already")
+        }
+        if job.state == .cancelled {
+            throw JobRequestError(kind: .invalid, description: job.error ?? "could not claim \(path)")
+        }
+        return job
+    }
+
+    /// `DELETE /v1/jobs/{id}`.
+    public func cancel(id: Int64) async throws -> Job {
+        guard let job = try job(id: id) else { throw JobRequestError(kind: .notFound, description: "no job \(id)") }
+        guard !job.state.isTerminal, job.stage == .claim || job.stage == .wait || job.stage == .run else {
+            throw JobRequestError(kind: .conflict, description: "job \(id) is \(job.state.rawValue) and can no longer be cancelled")
+        }
+        logger.notice("cancel requested", metadata: meta(job))
+        await send(.cancel, to: id)
+        return try self.job(id: id) ?? job
+    }
+
+    public func job(id: Int64) throws -> Job? {
+        if let job = cache[id] { return job }
+        return try store.job(id: id)
+    }
+
+    /// Jobs newest first, with live progress of running ones.
+    public func jobs(states: [JobState]? = nil, limit: Int = 100) throws -> [Job] {
+        try store.jobs(states: states, limit: limit).map { cache[$0.id] ?? $0 }
+    }
+
+    /// What the daemon is doing now.
+    public func snapshot() throws -> StatusSnapshot {
+        let config = configuration.current
+        let counts = try store.counts()
+        let active = cache.values.filter { !$0.state.isTerminal }
+            .sorted { ($0.state == .running ? 0 : 1, $0.id) < ($1.state == .running ? 0 : 1, $1.id) }
+        let recent = try store.jobs(states: [.done, .failed, .cancelled], limit: 10)
+        return StatusSnapshot(
+            version: 1,
+            daemon: .init(
+                pid: getpid(), state: stopping ? "stopping" : (recovered ? "running" : "starting"),
+                startedAt: startedAt, workers: config.workers, busyWorkers: workers.count,
+                pausedReason: pausedReason, defaultPipeline: config.defaultPipeline, pipelines: catalog.names(),
+                inbox: config.inbox, outbox: config.outbox
+            ),
+            counts: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
+            active: Array(active.prefix(50)).map(JobView.init),
+            recent: recent.map(JobView.init),
+            updatedAt: clock.now()
+        )
+    }
+}

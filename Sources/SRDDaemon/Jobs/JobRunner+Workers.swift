@@ -1,0 +1,144 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import SRDPipeline
+
+/// Worker child processes: starting one for an attempt, reading its events, and turning how it
+/// ended into a `WorkerOutcome` for the state machine.
+extension JobRunner {
+    func spawn(_ job: Job, attempt: Int) async {
+        let config = configuration.current
+        guard catalog.accepts(job.pipeline) else {
+            let message = "unknown pipeline '\(job.pipeline)' (known: \(catalog.names().joined(separator: ", ")))"
+            await workerEnded(job.id, .exited(code: WorkerExitCode.usage, message: message))
+            return
+        }
+        let run = runFolder(job)
+        let input = inputPath(job)
+        let output = run + "/" + job.name
+        let folder = workFolder(job)
+        do {
+            try await blocking {
+                // Earlier attempts' leftovers (a stale worker was killed before this point).
+                for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where entry.hasPrefix("run-") {
+                    try DurableFiles.removeTree(folder + "/" + entry)
+                }
+                try DurableFiles.makeDirectory(run + "/metrics")
+            }
+        } catch {
+            await workerEnded(job.id, .launchFailed(reason: "cannot prepare \(run): \(error)"))
+            return
+        }
+        var argv = workerExecutable(config) + [
+            "upscale", input, output, "--pipeline", pipelineArgument(job.pipeline),
+            "--metrics-dir", run + "/metrics", "--progress", "json",
+        ]
+        // The cores are shared between the daemon's concurrent jobs: each job's frame-parallel
+        // workers get their share, so `workers: 2` on 2 cores does not run 4 networks at once.
+        argv += ["--workers", String(max(1, ProcessInfo.processInfo.activeProcessorCount / max(config.workers, 1)))]
+        if let w = config.limits.maxWidth { argv += ["--max-width", String(w)] }
+        if let h = config.limits.maxHeight { argv += ["--max-height", String(h)] }
+        if let d = config.limits.maxDurationSeconds { argv += ["--max-duration", String(d)] }
+        let process: WorkerProcess
+        do {
+            process = try WorkerProcess(
+                argv: argv, environment: ["SRD_JOB_ID": String(job.id), "SRD_ATTEMPT": String(attempt)],
+                timeout: config.limits.jobTimeoutSeconds
+            )
+        } catch {
+            await workerEnded(job.id, .launchFailed(reason: "\(error)"))
+            return
+        }
+        workers[job.id] = process
+        metrics.setBusy(workers.count)
+        logger.info("worker started", metadata: meta(job).merging(["pid": "\(process.pid)", "attempt": "\(attempt)"]) { a, _ in a })
+        _ = apply(.workerSpawned(pid: process.pid, startTicks: WorkerProcess.startTicks(of: process.pid)), to: job.id)
+        let id = job.id
+        consumers[id] = Task { [weak self] in
+            var summary: String?
+            var errorMessage: String?
+            for await message in process.messages {
+                switch message {
+                case .event(.progress(let p)): await self?.progress(id, p)
+                case .event(.done(_, let s)): summary = s
+                case .event(.error(let m)): errorMessage = m
+                case .exited(let termination):
+                    await self?.workerExited(id, termination, summary: summary, errorMessage: errorMessage, stderr: process.lastErrorLines, output: output)
+                }
+            }
+        }
+    }
+
+    /// The argv prefix of workers: `worker_command`, or this very executable.
+    func workerExecutable(_ config: DaemonConfiguration) -> [String] {
+        if !config.workerCommand.isEmpty { return config.workerCommand }
+        return [PresetCatalog.executablePath]
+    }
+
+    /// A preset from the built-in folder is passed by name; one from an extra folder by path.
+    func pipelineArgument(_ name: String) -> String {
+        guard let path = catalog.presets[name] else { return name }
+        if let builtin = builtinPipelines, path.hasPrefix(builtin + "/") { return name }
+        return path
+    }
+
+    func progress(_ id: Int64, _ p: JobProgress) {
+        _ = apply(.progress(p), to: id)
+    }
+
+    func workerExited(
+        _ id: Int64, _ termination: WorkerTermination, summary: String?, errorMessage: String?, stderr: [String], output: String
+    ) async {
+        workers[id] = nil
+        consumers[id] = nil
+        metrics.setBusy(workers.count)
+        let message = errorMessage ?? Self.errorLine(stderr)
+        let outcome: WorkerOutcome
+        switch termination {
+        case .exited(0):
+            outcome = DurableFiles.exists(output) ? .succeeded(summary: summary) : .exited(code: 0, message: message)
+        case .exited(let code): outcome = .exited(code: code, message: message)
+        case .signalled(let s): outcome = .signalled(signal: s, message: message)
+        case .timedOut(let t): outcome = .timedOut(seconds: t)
+        case .launchFailed(let r): outcome = .launchFailed(reason: r)
+        }
+        if stopping, cache[id]?.cancelRequested != true {
+            logger.notice("worker stopped for shutdown; attempt given back", metadata: ["job": "\(id)"])
+            await send(.interrupted, to: id)
+            return
+        }
+        await workerEnded(id, outcome)
+    }
+
+    func workerEnded(_ id: Int64, _ outcome: WorkerOutcome) async {
+        if case .succeeded = outcome {} else {
+            metrics.workerFailed(outcome)
+            logger.warning("worker failed", metadata: ["job": "\(id)", "reason": "\(outcome.reason)"])
+        }
+        await send(.workerExited(outcome), to: id)
+    }
+
+    /// The worker's `srd: error: <reason>` line, or its last stderr line.
+    static func errorLine(_ lines: [String]) -> String? {
+        if let line = lines.last(where: { $0.hasPrefix("srd: error: ") }) { return String(line.dropFirst("srd: error: ".count)) }
+        if let line = lines.last(where: { $0.hasPrefix("Error: ") }) { return String(line.dropFirst("Error: ".count)) }
+        if let line = lines.last(where: { $0.lowercased().contains("error") }) { return line }
+        return lines.last
+    }
+
+    func killStale(pid: Int32, ticks: Int64?) async {
+        guard let current = WorkerProcess.startTicks(of: pid), ticks == nil || current == ticks else { return }
+        logger.notice("killing worker left from before the restart", metadata: ["pid": "\(pid)"])
+        kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
+        for _ in 0..<100 {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return }
+            if stat[stat.index(after: close)...].dropFirst().first == "Z" { return }
+            try? await clock.sleep(seconds: 0.05)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import SRDEngine
+import SRDMedia
+
+/// What a caller chose explicitly for one upscale; nil (or empty) leaves the preset's value, and
+/// the preset's nil leaves the built-in default.
+public struct UpscaleOverrides: Sendable {
+    public var model: String?
+    public var scale: Int?
+    public var workers: Int?
+    public var tile: Int?
+    public var temporal: Double?
+    public var codec: String?
+    public var crf: Int?
+    /// The encoder's speed preset (`--preset`), not a pipeline preset.
+    public var encoderPreset: String?
+    public var pixelFormat: String?
+    /// `KEY=VALUE` encoder options, applied after the preset's.
+    public var encoderOptions: [String] = []
+
+    public init() {}
+}
+
+extension UpscaleOptions {
+    /// Options for `input` -> `output` from a pipeline preset (a name in `catalog` or a YAML
+    /// path; nil = none) with `overrides` on top: flag, then preset, then default. A preset's
+    /// model name resolves to its shipped file beside the preset.
+    /// - Throws: `PipelineError` for an unknown or invalid preset or a malformed encoder option.
+    public static func resolve(input: String, output: String, pipeline: String?, overrides: UpscaleOverrides,
+                               catalog: PresetCatalog = .standard()) throws -> UpscaleOptions {
+        let preset = try pipeline.map { try catalog.load($0) }
+        var encode = EncodeSettings()
+        if let e = preset?.encode {
+            if let v = e.codec { encode.codec = v }
+            if let v = e.crf { encode.crf = Double(v) }
+            if let v = e.preset { encode.preset = v }
+            if let v = e.pixFmt { encode.pixelFormat = v }
+            if let v = e.options { encode.extraOptions.merge(v) { $1 } }
+        }
+        if let v = overrides.codec { encode.codec = v }
+        if let v = overrides.crf { encode.crf = Double(v) }
+        if let v = overrides.encoderPreset { encode.preset = v }
+        if let v = overrides.pixelFormat { encode.pixelFormat = v }
+        for option in overrides.encoderOptions {
+            let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw PipelineError.invalidArgument("--encoder-option needs KEY=VALUE, got '\(option)'") }
+            encode.extraOptions[parts[0]] = parts[1]
+        }
+        var model = overrides.model ?? preset?.model ?? "bicubic"
+        if overrides.model == nil, let preset, let path = catalog.modelPath(for: preset.model, relativeTo: preset.directory) {
+            model = path
+        }
+        return UpscaleOptions(
+            input: input, output: output, model: model,
+            scale: overrides.scale ?? preset?.scale ?? 2,
+            workers: overrides.workers ?? preset?.workers ?? defaultWorkers,
+            tile: overrides.tile ?? preset?.tile ?? TiledExecutor.defaultTileSize,
+            temporal: overrides.temporal ?? preset?.temporal ?? 0,
+            encode: encode)
+    }
+}
