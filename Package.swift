@@ -2,9 +2,10 @@
 import PackageDescription
 
 // Layers, dependencies one way:
-//   CFFmpeg, COpenBLAS (system libraries, found by pkg-config)
+//   CFFmpeg, COpenBLAS (system libraries, found by pkg-config), CDNNL (oneDNN, module map)
+//   SRDKernelsDNNL  the oneDNN convolution kernels in C         -> CDNNL
 //   SRDImaging   planar float images, resampling kernels, colour conversion (no dependencies)
-//   SRDEngine    tensors, layers, models, training      -> SRDImaging, COpenBLAS  (never libav)
+//   SRDEngine    tensors, layers, models, training      -> SRDImaging, COpenBLAS, oneDNN  (never libav)
 //   SRDMedia     decode, convert, encode, stream copy   -> SRDImaging, CFFmpeg    (never the engine)
 //   SRDQuality   metrics, evaluation protocol, flow     -> SRDImaging
 //   SRDPipeline  upscale jobs: media + engine + quality
@@ -32,13 +33,17 @@ let package = Package(
             pkgConfig: "libavformat",
             providers: [.apt(["libavcodec-dev", "libavformat-dev", "libavutil-dev", "libswscale-dev"])]
         ),
+        // oneDNN ships no .pc file: the module map links "dnnl" (Sources/CDNNL/module.modulemap).
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // The oneDNN convolution kernels as a few plain C calls (NHWC, fused post-ops).
+        .target(name: "SRDKernelsDNNL", dependencies: ["CDNNL"], linkerSettings: [.linkedLibrary("dnnl")]),
         .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "SRDImaging"),
-        .target(name: "SRDEngine", dependencies: ["SRDImaging", "COpenBLAS"]),
+        .target(name: "SRDEngine", dependencies: ["SRDImaging", "COpenBLAS", "CDNNL", "SRDKernelsDNNL"]),
         .target(name: "SRDMedia", dependencies: ["SRDImaging", "CFFmpeg"]),
         .target(name: "SRDQuality", dependencies: ["SRDImaging"]),
         .target(

@@ -3,7 +3,7 @@
 set -euo pipefail
 SRD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export SRD_ROOT
-SRD_PACKAGES=(pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libopenblas-dev libsqlite3-dev)
+SRD_PACKAGES=(pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libopenblas-dev libdnnl-dev libsqlite3-dev)
 
 srd_install_packages() {
     local missing=()

@@ -23,11 +23,18 @@ extension Engine {
     /// Times `iterations` upscales of a seeded random `width` x `height` RGB frame with a new
     /// runner of `model` (after `warmup` untimed ones, which also warm the runner's workspace).
     ///
-    /// - Parameter tileSize: `.none` uses the model's default tiling, `.some(nil)` whole frames.
+    /// - Parameters:
+    ///   - tileSize: `.none` uses the model's default tiling, `.some(nil)` whole frames.
+    ///   - execution: backend, precision and threads (nil: the default); used with `tileSize`.
     public static func benchmark(_ model: SuperResolutionModel, width: Int, height: Int, iterations: Int = 5,
-                                 warmup: Int = 1, tileSize: Int?? = .none, seed: UInt64 = 1) throws -> BenchmarkResult {
+                                 warmup: Int = 1, tileSize: Int?? = .none, execution: ExecutionSettings? = nil,
+                                 seed: UInt64 = 1) throws -> BenchmarkResult {
         let runner: SuperResolutionRunner
-        if let t = tileSize { runner = model.makeRunner(tileSize: t) } else { runner = model.makeRunner() }
+        if let t = tileSize {
+            runner = execution.map { model.makeRunner(tileSize: t, execution: $0) } ?? model.makeRunner(tileSize: t)
+        } else {
+            runner = model.makeRunner()
+        }
         let frame = Tensor.random(shape: [3, height, width], in: 0...1, seed: seed).planarImage
         return try benchmark(runner: runner, model: model, frame: frame, iterations: iterations, warmup: warmup)
     }

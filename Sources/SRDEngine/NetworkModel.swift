@@ -35,6 +35,10 @@ public final class NetworkModel: SuperResolutionModel {
 
     public func makeRunner(tileSize: Int?) -> SuperResolutionRunner { NetworkRunner(model: self, tileSize: tileSize) }
 
+    public func makeRunner(tileSize: Int?, execution: ExecutionSettings) -> SuperResolutionRunner {
+        NetworkRunner(model: self, tileSize: tileSize, execution: execution)
+    }
+
     /// The model's weights and metadata as a safetensors file.
     public func write(to url: URL) throws {
         try SafeTensors.write(tensors: parameters.tensors, metadata: description.metadata, to: url)
@@ -46,9 +50,9 @@ public final class NetworkRunner: SuperResolutionRunner {
     public let model: NetworkModel
     public let executor: TiledExecutor
 
-    public init(model: NetworkModel, tileSize: Int?) {
+    public init(model: NetworkModel, tileSize: Int?, execution: ExecutionSettings = .default) {
         self.model = model
-        executor = TiledExecutor(program: model.program, tileSize: tileSize)
+        executor = TiledExecutor(program: model.program, tileSize: tileSize, execution: execution)
     }
 
     public func upscale(_ rgb: PlanarImage) throws -> PlanarImage {

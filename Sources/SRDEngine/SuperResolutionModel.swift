@@ -15,10 +15,13 @@ public protocol SuperResolutionModel: AnyObject, Sendable {
     /// Per-worker state running network models in tiles of `tileSize` input pixels (nil: whole
     /// frames). Classical scalers ignore it.
     func makeRunner(tileSize: Int?) -> SuperResolutionRunner
+    /// The same with a chosen backend, precision and thread count (`ExecutionSettings`).
+    func makeRunner(tileSize: Int?, execution: ExecutionSettings) -> SuperResolutionRunner
 }
 
 extension SuperResolutionModel {
     public func makeRunner(tileSize: Int?) -> SuperResolutionRunner { makeRunner() }
+    public func makeRunner(tileSize: Int?, execution: ExecutionSettings) -> SuperResolutionRunner { makeRunner(tileSize: tileSize) }
 }
 
 /// Per-worker execution state of a model. Not thread-safe: one per worker.

@@ -17,9 +17,11 @@ public struct JobSummary: Sendable, Codable, Equatable {
     public var reference: String
     public var warnings: [String]
     public var metricsDirectory: String
+    /// The network's backend and precision ("onednn f32"); nil for classical scalers.
+    public var backend: String?
 
     enum CodingKeys: String, CodingKey {
-        case input, output, model, scale, workers, frames, fps, means, reference, warnings
+        case input, output, model, scale, workers, frames, fps, means, reference, warnings, backend
         case inputSize = "input_size", outputSize = "output_size", wallSeconds = "wall_seconds"
         case stageMs = "stage_ms", metricsDirectory = "metrics_directory"
     }

@@ -146,7 +146,9 @@ final class MetricsRecorder {
             input: options.input, output: output, model: modelName, scale: plan.scale, workers: options.workers,
             frames: frames, inputSize: inputSize, outputSize: [plan.outputWidth, plan.outputHeight],
             wallSeconds: wallSeconds, fps: Double(frames) / max(wallSeconds, 1e-9), means: means,
-            stageMs: stage, reference: referenceText, warnings: warnings, metricsDirectory: directory)
+            stageMs: stage, reference: referenceText, warnings: warnings, metricsDirectory: directory,
+            backend: options.model.hasSuffix(".safetensors") || options.model.hasPrefix("random:")
+                ? "\(options.execution.backend.rawValue) \(options.execution.precision.rawValue)" : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(summary).write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent("summary.json")))

@@ -12,6 +12,8 @@ import Yams
 /// scale: 2
 /// workers: 2              # default: measured best for this machine
 /// tile: 512               # input pixels per tile side for networks (default TiledExecutor.defaultTileSize)
+/// backend: auto           # onednn, openblas or auto (oneDNN where it can run)
+/// precision: f32          # f32 or bf16
 /// temporal: 0             # temporal smoothing strength, 0 = off
 /// encode: {codec: libx264, crf: 18, preset: medium, pix_fmt: yuv420p}
 /// ```
@@ -42,6 +44,9 @@ public struct PipelinePreset: Codable, Sendable, Equatable {
     public var tile: Int?
     public var temporal: Double?
     public var encode: Encode?
+    /// Convolution backend (`onednn`, `openblas`, `auto`) and precision (`f32`, `bf16`).
+    public var backend: String?
+    public var precision: String?
     /// The folder the preset came from, for resolving relative model paths.
     public var directory: String?
 

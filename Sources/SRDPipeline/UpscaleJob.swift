@@ -57,7 +57,7 @@ public final class UpscaleJob: @unchecked Sendable {
         let metrics = try MetricsRecorder(directory: options.resolvedMetricsDirectory, options: options,
                                           plan: plan, modelName: model.name, expectedFrames: total)
         let buffer = OrderedBuffer<Processed>(maxFramesInFlight: max(2, options.workers * 2 + 1))
-        let pool = WorkerPool(model: model, workers: options.workers, tile: options.tile)
+        let pool = WorkerPool(model: model, workers: options.workers, tile: options.tile, execution: options.execution)
         let progress = ProgressPrinter(style: options.progress)
 
         // Consumer: in order -> metrics -> encode.

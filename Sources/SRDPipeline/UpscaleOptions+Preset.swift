@@ -17,6 +17,9 @@ public struct UpscaleOverrides: Sendable {
     public var pixelFormat: String?
     /// `KEY=VALUE` encoder options, applied after the preset's.
     public var encoderOptions: [String] = []
+    /// `onednn`, `openblas` or `auto`; `f32` or `bf16`.
+    public var backend: String?
+    public var precision: String?
 
     public init() {}
 }
@@ -50,12 +53,20 @@ extension UpscaleOptions {
         if overrides.model == nil, let preset, let path = catalog.modelPath(for: preset.model, relativeTo: preset.directory) {
             model = path
         }
-        return UpscaleOptions(
+        let precisionName = overrides.precision ?? preset?.precision ?? "f32"
+        guard let precision = ComputePrecision(rawValue: precisionName) else {
+            throw PipelineError.invalidArgument("precision must be f32 or bf16, got '\(precisionName)'")
+        }
+        let backend = try ComputeBackend.named(overrides.backend ?? preset?.backend)
+        var options = UpscaleOptions(
             input: input, output: output, model: model,
             scale: overrides.scale ?? preset?.scale ?? 2,
             workers: overrides.workers ?? preset?.workers ?? defaultWorkers,
             tile: overrides.tile ?? preset?.tile ?? TiledExecutor.defaultTileSize,
             temporal: overrides.temporal ?? preset?.temporal ?? 0,
             encode: encode)
+        options.backend = backend
+        options.precision = precision
+        return options
     }
 }

@@ -32,6 +32,14 @@ public struct UpscaleOptions: Sendable {
     public var maxWidth: Int?
     public var maxHeight: Int?
     public var maxDurationSeconds: Double?
+    /// Backend and precision of the network; each worker gets `threadsPerWorker(workers)` threads.
+    public var backend: ComputeBackend = .preferred
+    public var precision: ComputePrecision = .f32
+
+    /// What each worker's runner uses.
+    public var execution: ExecutionSettings {
+        ExecutionSettings(backend: backend, precision: precision, threads: ExecutionSettings.threadsPerWorker(workers))
+    }
 
     public init(input: String, output: String, model: String = "bicubic", scale: Int = 2,
                 workers: Int = UpscaleOptions.defaultWorkers, tile: Int = TiledExecutor.defaultTileSize, temporal: Double = 0,

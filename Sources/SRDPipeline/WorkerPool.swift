@@ -15,12 +15,13 @@ public final class WorkerPool: @unchecked Sendable {
     public let count: Int
 
     /// - Parameter tile: input pixels per tile side for networks; 0 runs whole frames.
-    public init(model: SuperResolutionModel, workers: Int, tile: Int = TiledExecutor.defaultTileSize) {
+    public init(model: SuperResolutionModel, workers: Int, tile: Int = TiledExecutor.defaultTileSize,
+                execution: ExecutionSettings = .default) {
         precondition(workers > 0)
         count = workers
         queue = DispatchQueue(label: "srd.workers", qos: .userInitiated, attributes: .concurrent)
         slots = DispatchSemaphore(value: workers)
-        idle = (0..<workers).map { _ in model.makeRunner(tileSize: tile > 0 ? tile : nil) }
+        idle = (0..<workers).map { _ in model.makeRunner(tileSize: tile > 0 ? tile : nil, execution: execution) }
     }
 
     /// Runs `work` on an idle runner; blocks the caller while all workers are busy.

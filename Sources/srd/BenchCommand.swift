@@ -33,6 +33,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Tile size in input pixels (0 = whole frame).")
     var tile: Int = 0
 
+    @Option(help: "Convolution backend: onednn, openblas, or auto (the faster one that can run here).")
+    var backend: String = "auto"
+
+    @Option(help: "Arithmetic: f32 or bf16 (oneDNN; bf16 needs AVX512_BF16, else it computes in f32).")
+    var precision: String = "f32"
+
     @Flag(help: "Print {\"ms_per_frame\", \"gflop_per_frame\", \"gflops\"} as JSON.")
     var json = false
 
@@ -53,10 +59,13 @@ struct BenchCommand: ParsableCommand {
         let sr = try ModelResolver.load(arch.map { "random:\($0)" } ?? model!, scale: scale)
         let tileSize: Int?? = tile > 0 ? .some(tile) : .some(nil)
         let flopsPerFrame = sr.flopsPerOutputPixel * Double(w * h * scale * scale)
+        guard let precisionMode = ComputePrecision(rawValue: precision) else { throw ValidationError("--precision must be f32 or bf16") }
+        let execution = ExecutionSettings(backend: try ComputeBackend.named(backend), precision: precisionMode,
+                                          threads: workers == 0 ? threads : ExecutionSettings.threadsPerWorker(workers))
         var msPerFrame: Double
         var detail: String
         if workers <= 1 {
-            let result = try Engine.benchmark(sr, width: w, height: h, iterations: iterations, tileSize: tileSize)
+            let result = try Engine.benchmark(sr, width: w, height: h, iterations: iterations, tileSize: tileSize, execution: execution)
             msPerFrame = result.msPerFrame
             detail = result.description
         } else {
@@ -67,7 +76,7 @@ struct BenchCommand: ParsableCommand {
             let start = DispatchTime.now().uptimeNanoseconds
             for _ in 0..<workers {
                 DispatchQueue.global().async(group: group) {
-                    do { _ = try Engine.benchmark(sr, width: w, height: h, iterations: iterations, warmup: 0, tileSize: tileSize) }
+                    do { _ = try Engine.benchmark(sr, width: w, height: h, iterations: iterations, warmup: 0, tileSize: tileSize, execution: execution) }
                     catch { failures.lock.lock(); failures.errors.append(error); failures.lock.unlock() }
                 }
             }
@@ -82,11 +91,13 @@ struct BenchCommand: ParsableCommand {
         if json {
             let object: [String: Any] = ["ms_per_frame": msPerFrame, "gflop_per_frame": flopsPerFrame / 1e9, "gflops": gflops,
                                          "model": sr.name, "size": [w, h], "scale": scale, "workers": max(workers, 1),
-                                         "blas_core": Engine.blasCoreName]
+                                         "blas_core": Engine.blasCoreName, "backend": execution.backend.rawValue,
+                                         "precision": execution.precision.rawValue, "threads_per_worker": execution.threads,
+                                         "onednn_isa": OneDNN.isa]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(detail)
+            print(detail + " [\(execution.backend.rawValue), \(execution.precision.rawValue), oneDNN \(OneDNN.version) \(OneDNN.isa)]")
             print(String(format: "  %.2f GFLOP/frame, %.1f GFLOP/s, %.2f frames/s", flopsPerFrame / 1e9, gflops, 1000 / msPerFrame))
         }
     }

@@ -39,6 +39,12 @@ struct UpscaleCommand: ParsableCommand {
     @Option(help: "Temporal smoothing strength, 0 = off.")
     var temporal: Double?
 
+    @Option(help: "Convolution backend: onednn, openblas, or auto (the faster one that can run here).")
+    var backend: String?
+
+    @Option(help: "Network arithmetic: f32 or bf16 (oneDNN on CPUs with AVX512_BF16).")
+    var precision: String?
+
     @Option(help: "Video encoder (libav name).")
     var codec: String?
 
@@ -127,6 +133,8 @@ struct UpscaleCommand: ParsableCommand {
         overrides.encoderPreset = preset
         overrides.pixelFormat = pixFmt
         overrides.encoderOptions = encoderOptions
+        overrides.backend = backend
+        overrides.precision = precision
         var options = try UpscaleOptions.resolve(input: input, output: output, pipeline: pipeline, overrides: overrides)
         if let reference {
             options.reference = .file(reference)

@@ -200,16 +200,7 @@ public final class Program: Sendable {
     /// Runs the program. The result is `scale` x the aligned input size (the caller crops the
     /// bottom/right alignment padding) and lives in `workspace` until its next use.
     public func forward(_ input: FeatureMap, workspace ws: Workspace) -> FeatureMap {
-        precondition(input.shape.c == inputChannels, "network expects \(inputChannels) channels, got \(input.shape)")
-        var x0 = input
-        let h = input.shape.h, w = input.shape.w
-        let ha = (h + alignment - 1) / alignment * alignment, wa = (w + alignment - 1) / alignment * alignment
-        if ha != h || wa != w {
-            let shape = Shape3(inputChannels, ha, wa)
-            let p = ws.scratch(.aligned, count: shape.count)
-            PaddingMode.replicate.pad(input.pointer, input.shape, into: p, top: 0, bottom: ha - h, left: 0, right: wa - w)
-            x0 = FeatureMap(p, shape)
-        }
+        let x0 = aligned(input, workspace: ws)
         let shapes = self.shapes(for: x0.shape)
         var maps = [FeatureMap](repeating: x0, count: valueCount)
         for s in steps {
@@ -223,6 +214,19 @@ public final class Program: Sendable {
             }
         }
         return maps[outputValue]
+    }
+
+    /// `input` replicated out to the alignment at the bottom and right (into the workspace's
+    /// `.aligned` scratch), or `input` itself when it is aligned already. Every backend runs this.
+    public func aligned(_ input: FeatureMap, workspace ws: Workspace) -> FeatureMap {
+        precondition(input.shape.c == inputChannels, "network expects \(inputChannels) channels, got \(input.shape)")
+        let h = input.shape.h, w = input.shape.w
+        let ha = (h + alignment - 1) / alignment * alignment, wa = (w + alignment - 1) / alignment * alignment
+        guard ha != h || wa != w else { return input }
+        let shape = Shape3(inputChannels, ha, wa)
+        let p = ws.scratch(.aligned, count: shape.count)
+        PaddingMode.replicate.pad(input.pointer, input.shape, into: p, top: 0, bottom: ha - h, left: 0, right: wa - w)
+        return FeatureMap(p, shape)
     }
 
     /// Runs on a whole tensor `[C, H, W]` / `[1, C, H, W]` with a fresh workspace, cropped to scale x input.

@@ -15,12 +15,44 @@ public final class TiledExecutor {
     /// 64-channel activation of a tile stays in tens of megabytes.
     public static let defaultTileSize = 512
     public let workspace: Workspace
+    /// Backend, precision and threads of this executor's network runs.
+    public let execution: ExecutionSettings
+    /// oneDNN plans by aligned tile shape (a frame has at most a few: the grid's near-equal cores).
+    private var plans: [Shape3: OneDNNPlan] = [:]
+    /// Tile shapes oneDNN could not make kernels for; they run on OpenBLAS.
+    private var unplannable: [Shape3: String] = [:]
 
-    public init(program: Program, tileSize: Int?, workspace: Workspace = Workspace()) {
+    public init(program: Program, tileSize: Int?, workspace: Workspace = Workspace(), execution: ExecutionSettings = .default) {
         precondition(tileSize.map { $0 > 0 } ?? true, "tile size must be positive")
         self.program = program
         self.tileSize = tileSize
         self.workspace = workspace
+        self.execution = execution
+    }
+
+    /// What oneDNN chose for the convolutions of the plans made so far (empty on OpenBLAS), and
+    /// why any tile shape fell back to OpenBLAS.
+    public var backendReport: (implementations: [String], fallbacks: [String]) {
+        (Array(Set(plans.values.flatMap(\.implementations))).sorted(), unplannable.values.sorted())
+    }
+
+    /// One network run on a tile, by the configured backend. A tile shape oneDNN cannot make
+    /// kernels for runs on the OpenBLAS reference instead (recorded in `backendReport`).
+    func forward(_ tile: FeatureMap) -> FeatureMap {
+        guard execution.backend == .onednn else { return program.forward(tile, workspace: workspace) }
+        let input = program.aligned(tile, workspace: workspace)
+        if unplannable[input.shape] == nil {
+            if plans[input.shape] == nil {
+                do {
+                    plans[input.shape] = try OneDNNPlan(program: program, input: input.shape,
+                                                        precision: execution.precision, threads: execution.threads)
+                } catch {
+                    unplannable[input.shape] = "\(error)"
+                }
+            }
+            if let plan = plans[input.shape] { return plan.forward(input) }
+        }
+        return program.forward(tile, workspace: workspace)
     }
 
     /// Tile rectangles (x, y, width, height) of the cores, in input pixels.
@@ -96,7 +128,7 @@ public final class TiledExecutor {
                     }
                 }
             }
-            let y = program.forward(FeatureMap(tin, tshape), workspace: ws)
+            let y = forward(FeatureMap(tin, tshape))
             if result == nil {
                 result = PlanarImage(width: input.width * s, height: input.height * s, channels: y.shape.c)
             }

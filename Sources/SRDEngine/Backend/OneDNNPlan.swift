@@ -1,0 +1,253 @@
+import SRDKernelsDNNL
+
+/// A `Program` compiled for the oneDNN backend and one input shape (ncnn's `create_pipeline`):
+/// convolution kernels made and weights re-laid once, activations fused, buffers planned.
+///
+/// Activations stay NHWC from the first layer to the last: one conversion in, one out per tile.
+/// A convolution absorbs the ReLU / LeakyReLU / PReLU that follows it and the residual add after
+/// that (a + alpha * conv), as oneDNN post-ops, so EDSR's residual block is two kernels. Pixel
+/// shuffle, concatenation, standalone activations and adds run on NHWC here; any other layer
+/// (mean shift, upsampling, pooling, transposed or non-zero-padded convolution) runs its NCHW
+/// kernel between two conversions. The result equals `Program.forward` up to float summation
+/// order (OneDNNBackendTests).
+final class OneDNNPlan {
+    private enum Op {
+        case conv(OpaquePointer, input: Int, skip: Int?, output: Int)
+        case relu(slope: Float, input: Int, output: Int)
+        case prelu(slopes: [Float], input: Int, output: Int)
+        case add(alpha: Float, Int, Int, output: Int)
+        case shuffle(PixelShuffle, input: Int, output: Int)
+        case concat([Int], output: Int)
+        case planar(any Layer, input: Int, output: Int)
+    }
+
+    /// The (aligned) input shape the plan was made for.
+    let inputShape: Shape3
+    let outputShape: Shape3
+    /// What oneDNN chose for each convolution, for `srd bench` and tests.
+    private(set) var implementations: [String] = []
+    private var ops: [Op] = []
+    private let shapes: [Shape3]
+    private let outputValue: Int
+    private let threads: Int
+    /// Buffer of each value (NHWC); -1 for values fused away.
+    private var bufferOf: [Int]
+    private var buffers: [UnsafeMutablePointer<Float>] = []
+    /// NCHW input / fallback scratch and the NCHW result.
+    private let planarIn: UnsafeMutablePointer<Float>
+    private let planarOut: UnsafeMutablePointer<Float>
+    private let result: UnsafeMutablePointer<Float>
+    private let fallbackWorkspace = Workspace()
+
+    /// - Throws: `EngineError(.invalidInput)` naming the layer oneDNN could not make a kernel for.
+    init(program: Program, input: Shape3, precision: ComputePrecision, threads: Int) throws {
+        inputShape = input
+        shapes = program.shapes(for: input)
+        outputValue = program.outputValue
+        outputShape = shapes[program.outputValue]
+        self.threads = threads
+        bufferOf = [Int](repeating: -1, count: program.valueCount)
+        let largest = shapes.map(\.count).max() ?? 1
+        planarIn = .allocate(capacity: largest)
+        planarOut = .allocate(capacity: largest)
+        result = .allocate(capacity: outputShape.count)
+        srd_dnnl_set_thread_count(Int32(threads))
+        do {
+            try compile(program.steps, precision: precision)
+        } catch {
+            destroyKernels()
+            throw error
+        }
+        planBuffers(largest: largest)
+    }
+
+    deinit {
+        destroyKernels()
+        for b in buffers { b.deallocate() }
+        planarIn.deallocate()
+        planarOut.deallocate()
+        result.deallocate()
+    }
+
+    private func destroyKernels() {
+        for op in ops { if case .conv(let k, _, _, _) = op { srd_dnnl_conv_destroy(k) } }
+        ops.removeAll()
+    }
+
+    // MARK: Compile
+
+    private func compile(_ steps: [Step], precision: ComputePrecision) throws {
+        var readers = [Int](repeating: 0, count: shapes.count)
+        for s in steps { for v in s.inputs { readers[v] += 1 } }
+        readers[outputValue] += 1
+        var i = 0
+        while i < steps.count {
+            let step = steps[i]
+            i += 1
+            switch step {
+            case .layer(let conv as Conv2D, let x, let convOut) where conv.paddingMode == .zeros:
+                var post = srd_dnnl_post_ops()
+                var slopes: [Float] = []
+                var out = convOut
+                var activation: (step: Step, output: Int)?
+                // conv -> activation, when the activation is the convolution's only reader.
+                if i < steps.count, readers[out] == 1, case .layer(let act, let a, let o2) = steps[i], a == out {
+                    if act is ReLU {
+                        post.activation = 1; post.relu_slope = 0
+                    } else if let leaky = act as? LeakyReLU {
+                        post.activation = 1; post.relu_slope = leaky.slope
+                    } else if let prelu = act as? PReLU {
+                        post.activation = 2; slopes = prelu.slopes
+                    }
+                    if post.activation != 0 { activation = (steps[i], o2); out = o2; i += 1 }
+                }
+                // ... -> skip + alpha * result, when the add is the result's only reader.
+                var skip: Int?
+                var addStep: Step?
+                if i < steps.count, readers[out] == 1, case .add(let add, let a, let b, let o3) = steps[i] {
+                    if b == out, a != out {
+                        skip = a; post.skip_scale = add.alpha
+                    } else if a == out, b != out, add.alpha == 1 {
+                        skip = b; post.skip_scale = 1
+                    }
+                    if skip != nil { post.add_skip = 1; addStep = steps[i]; out = o3; i += 1 }
+                }
+                let kernel = try makeConvolution(conv, input: shapes[x], post: post, slopes: slopes, precision: precision)
+                if post.activation == 2, implementations.last?.hasPrefix("ref") == true {
+                    // No fast kernel takes PReLU as a post-op on this CPU (oneDNN 2.6 on AVX2):
+                    // the convolution alone, then the PReLU and the add as steps of their own.
+                    srd_dnnl_conv_destroy(kernel)
+                    implementations.removeLast()
+                    ops.append(.conv(try makeConvolution(conv, input: shapes[x], post: srd_dnnl_post_ops(), slopes: [], precision: precision),
+                                     input: x, skip: nil, output: convOut))
+                    ops.append(.prelu(slopes: slopes, input: convOut, output: activation!.output))
+                    if case .add(let add, let a, let b, let o)? = addStep { ops.append(.add(alpha: add.alpha, a, b, output: o)) }
+                } else {
+                    ops.append(.conv(kernel, input: x, skip: skip, output: out))
+                }
+            case .layer(is ReLU, let x, let o):
+                ops.append(.relu(slope: 0, input: x, output: o))
+            case .layer(let l as LeakyReLU, let x, let o):
+                ops.append(.relu(slope: l.slope, input: x, output: o))
+            case .layer(let l as PReLU, let x, let o):
+                ops.append(.prelu(slopes: l.slopes, input: x, output: o))
+            case .layer(let l as PixelShuffle, let x, let o):
+                ops.append(.shuffle(l, input: x, output: o))
+            case .layer(let l, let x, let o):
+                ops.append(.planar(l, input: x, output: o))
+            case .add(let add, let a, let b, let o):
+                ops.append(.add(alpha: add.alpha, a, b, output: o))
+            case .concat(let xs, let o):
+                ops.append(.concat(xs, output: o))
+            }
+        }
+    }
+
+    private func makeConvolution(_ conv: Conv2D, input: Shape3, post: srd_dnnl_post_ops, slopes: [Float],
+                                 precision: ComputePrecision) throws -> OpaquePointer {
+        var message = [CChar](repeating: 0, count: 512)
+        let mode = precision == .bf16 ? Int32(SRD_DNNL_BF16) : Int32(SRD_DNNL_F32)
+        let made: OpaquePointer? = conv.weight.withUnsafeBufferPointer { w in
+            conv.bias.withUnsafeBufferPointer { b in
+                slopes.withUnsafeBufferPointer { s in
+                    var p = post
+                    p.prelu_slopes = s.baseAddress
+                    p.prelu_count = Int32(s.count)
+                    return srd_dnnl_conv_create(
+                        Int32(conv.inChannels), Int32(conv.outChannels), Int32(input.h), Int32(input.w),
+                        Int32(conv.kernelHeight), Int32(conv.kernelWidth), Int32(conv.stride),
+                        Int32(conv.paddingHeight), Int32(conv.paddingWidth), Int32(conv.dilation),
+                        w.baseAddress, b.baseAddress, p, mode, &message, Int32(message.count))
+                }
+            }
+        }
+        guard let kernel = made else {
+            throw EngineError(.invalidInput, "oneDNN: no kernel for a \(conv.kernelHeight)x\(conv.kernelWidth) convolution \(conv.inChannels)->\(conv.outChannels) on \(input.h)x\(input.w): \(String(cString: message))")
+        }
+        implementations.append(String(cString: srd_dnnl_conv_implementation(kernel)))
+        return kernel
+    }
+
+    // MARK: Buffers
+
+    /// Liveness over the fused ops: a value's buffer is free after its last reader. Pointwise
+    /// ops and adds may write over an input that dies there; a convolution never writes over
+    /// its input or its skip operand.
+    private func planBuffers(largest: Int) {
+        var lastUse = [Int](repeating: -1, count: shapes.count)
+        for (i, op) in ops.enumerated() { for v in inputs(op) { lastUse[v] = i } }
+        lastUse[outputValue] = ops.count
+        var free: [Int] = []
+        for (i, op) in ops.enumerated() {
+            let o = output(op)
+            let dying = inputs(op).filter { $0 != 0 && lastUse[$0] == i }
+            var chosen: Int?
+            switch op {
+            case .relu(_, let x, _), .prelu(_, let x, _): if dying.contains(x) { chosen = bufferOf[x] }
+            case .add(_, let a, let b, _):
+                if dying.contains(a) { chosen = bufferOf[a] } else if dying.contains(b) { chosen = bufferOf[b] }
+            default: break
+            }
+            if chosen == nil {
+                if let f = free.popLast() { chosen = f } else { buffers.append(.allocate(capacity: largest)); chosen = buffers.count - 1 }
+            }
+            bufferOf[o] = chosen!
+            for v in Set(dying) where bufferOf[v] != bufferOf[o] { free.append(bufferOf[v]) }
+        }
+        // The input's own NHWC buffer.
+        buffers.append(.allocate(capacity: max(inputShape.count, 1)))
+        bufferOf[0] = buffers.count - 1
+    }
+
+    private func inputs(_ op: Op) -> [Int] {
+        switch op {
+        case .conv(_, let x, let s, _): return [x] + (s.map { [$0] } ?? [])
+        case .relu(_, let x, _), .prelu(_, let x, _), .shuffle(_, let x, _), .planar(_, let x, _): return [x]
+        case .add(_, let a, let b, _): return [a, b]
+        case .concat(let xs, _): return xs
+        }
+    }
+
+    private func output(_ op: Op) -> Int {
+        switch op {
+        case .conv(_, _, _, let o), .relu(_, _, let o), .prelu(_, _, let o), .add(_, _, _, let o),
+             .shuffle(_, _, let o), .concat(_, let o), .planar(_, _, let o): return o
+        }
+    }
+
+    // MARK: Run
+
+    /// Runs on an NCHW input of `inputShape`; the NCHW result lives in the plan until the next run.
+    func forward(_ input: FeatureMap) -> FeatureMap {
+        precondition(input.shape == inputShape, "plan for \(inputShape) run on \(input.shape)")
+        srd_dnnl_set_thread_count(Int32(threads))
+        NHWC.fromPlanar(input.pointer, inputShape, into: buffers[bufferOf[0]])
+        var message = [CChar](repeating: 0, count: 512)
+        for op in ops {
+            let o = output(op)
+            let dst = buffers[bufferOf[o]]
+            switch op {
+            case .conv(let kernel, let x, let skip, _):
+                let rc = srd_dnnl_conv_execute(kernel, buffers[bufferOf[x]], dst, skip.map { UnsafePointer(buffers[bufferOf[$0]]) },
+                                               &message, Int32(message.count))
+                precondition(rc == 0, "oneDNN convolution failed: \(String(cString: message))")
+            case .relu(let slope, let x, _):
+                NHWC.relu(buffers[bufferOf[x]], slope: slope, count: shapes[o].count, into: dst)
+            case .prelu(let slopes, let x, _):
+                NHWC.prelu(buffers[bufferOf[x]], slopes: slopes, shapes[o], into: dst)
+            case .add(let alpha, let a, let b, _):
+                NHWC.add(buffers[bufferOf[a]], buffers[bufferOf[b]], alpha: alpha, count: shapes[o].count, into: dst)
+            case .shuffle(let layer, let x, _):
+                NHWC.pixelShuffle(layer, buffers[bufferOf[x]], shapes[x], into: dst)
+            case .concat(let xs, _):
+                NHWC.concat(xs.map { (UnsafePointer(buffers[bufferOf[$0]]), shapes[$0].c) }, pixels: shapes[o].plane, into: dst)
+            case .planar(let layer, let x, _):
+                NHWC.toPlanar(buffers[bufferOf[x]], shapes[x], into: planarIn)
+                layer.forward(FeatureMap(planarIn, shapes[x]), into: FeatureMap(planarOut, shapes[o]), workspace: fallbackWorkspace)
+                NHWC.fromPlanar(planarOut, shapes[o], into: dst)
+            }
+        }
+        NHWC.toPlanar(buffers[bufferOf[outputValue]], outputShape, into: result)
+        return FeatureMap(result, outputShape)
+    }
+}

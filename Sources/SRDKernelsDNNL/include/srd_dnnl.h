@@ -1,0 +1,69 @@
+#ifndef SRD_DNNL_H
+#define SRD_DNNL_H
+// The oneDNN convolution kernels of srd's fast backend, as a few plain C calls.
+//
+// Activations are NHWC float32 (batch 1) from the first layer to the last: oneDNN's direct
+// kernels (brgconv) prefer that layout, so no reorder happens between layers. Weights are
+// re-laid into the primitive's own blocked format once, when the kernel is made.
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct srd_dnnl_conv srd_dnnl_conv;
+
+/// What follows the convolution inside the same kernel, in this order.
+typedef struct {
+    /// 0 none, 1 ReLU/LeakyReLU with slope `relu_slope`, 2 PReLU with `prelu_slopes`.
+    int activation;
+    float relu_slope;
+    /// PReLU slopes: `prelu_count` values, 1 (shared) or one per output channel.
+    const float *prelu_slopes;
+    int prelu_count;
+    /// 1: dst = skip + skip_scale * activation(conv). The skip tensor is given at execution.
+    int add_skip;
+    float skip_scale;
+} srd_dnnl_post_ops;
+
+/// Precision of the arithmetic: 0 f32 (direct), 1 f32 Winograd where accepted, 2 bf16 (AVX512_BF16).
+enum { SRD_DNNL_F32 = 0, SRD_DNNL_F32_WINOGRAD = 1, SRD_DNNL_BF16 = 2 };
+
+/// Makes a stride/dilation/zero-padding convolution for one input size (h x w, NHWC).
+/// `weights` is PyTorch's [oc, ic, kh, kw]; `bias` has oc values or is NULL.
+/// Returns NULL with a message in `error` when oneDNN cannot make it.
+srd_dnnl_conv *srd_dnnl_conv_create(int ic, int oc, int h, int w, int kh, int kw, int stride,
+                                    int pad_h, int pad_w, int dilation,
+                                    const float *weights, const float *bias,
+                                    srd_dnnl_post_ops post, int precision,
+                                    char *error, int error_length);
+
+/// Output height and width of the convolution.
+void srd_dnnl_conv_output_size(const srd_dnnl_conv *conv, int *oh, int *ow);
+
+/// The implementation oneDNN chose (e.g. "brgconv:avx512_core"), for benchmarks and tests.
+const char *srd_dnnl_conv_implementation(const srd_dnnl_conv *conv);
+
+/// Runs the convolution: src (h, w, ic) -> dst (oh, ow, oc), NHWC; `skip` has dst's shape when
+/// the kernel adds one. Returns 0, or -1 with a message in `error`.
+int srd_dnnl_conv_execute(srd_dnnl_conv *conv, const float *src, float *dst, const float *skip,
+                          char *error, int error_length);
+
+void srd_dnnl_conv_destroy(srd_dnnl_conv *conv);
+
+/// Sets the OpenMP team size for oneDNN calls made from the calling thread (each worker of the
+/// pool gets its share of the cores). Returns 0 when the OpenMP runtime was found.
+int srd_dnnl_set_thread_count(int threads);
+
+/// The CPU instruction set oneDNN dispatches to, in oneDNN's words (cpu_isa enum value).
+int srd_dnnl_cpu_isa(void);
+
+/// 1 when a tiny kernel can be generated and run in this process (JIT allowed), else 0 with the
+/// reason in `error` (e.g. under systemd's MemoryDenyWriteExecute=yes).
+int srd_dnnl_self_test(char *error, int error_length);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

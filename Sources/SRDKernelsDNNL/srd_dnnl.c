@@ -1,0 +1,241 @@
+// oneDNN convolution kernels for srd (see include/srd_dnnl.h). Plain C over oneDNN's C API.
+#define _GNU_SOURCE
+#include "srd_dnnl.h"
+
+#include <dlfcn.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct srd_dnnl_conv {
+    dnnl_stream_t stream;
+    dnnl_primitive_t primitive;
+    dnnl_memory_t src, weights, bias, dst, skip, slopes;
+    int prelu_index, skip_index;
+    int oh, ow;
+    char implementation[128];
+};
+
+static dnnl_engine_t shared_engine;
+static dnnl_status_t engine_status = dnnl_runtime_error;
+static pthread_once_t engine_once = PTHREAD_ONCE_INIT;
+
+static void make_engine(void) { engine_status = dnnl_engine_create(&shared_engine, dnnl_cpu, 0); }
+
+/// The one CPU engine of the process (oneDNN engines are thread-safe; streams are not).
+static dnnl_engine_t engine(void) {
+    pthread_once(&engine_once, make_engine);
+    return engine_status == dnnl_success ? shared_engine : NULL;
+}
+
+static const char *status_text(dnnl_status_t s) {
+    switch (s) {
+    case dnnl_success: return "success";
+    case dnnl_out_of_memory: return "out of memory";
+    case dnnl_invalid_arguments: return "invalid arguments";
+    case dnnl_unimplemented: return "no implementation for this shape on this CPU";
+    case dnnl_iterator_ends: return "iterator ends";
+    case dnnl_runtime_error: return "runtime error (a kernel could not be generated or run)";
+    case dnnl_not_required: return "not required";
+    default: return "unknown oneDNN status";
+    }
+}
+
+#define TRY(call, what)                                                                     \
+    do {                                                                                    \
+        dnnl_status_t st_ = (call);                                                         \
+        if (st_ != dnnl_success) {                                                          \
+            if (error) snprintf(error, (size_t)error_length, "oneDNN %s: %s", what, status_text(st_)); \
+            goto fail;                                                                      \
+        }                                                                                   \
+    } while (0)
+
+srd_dnnl_conv *srd_dnnl_conv_create(int ic, int oc, int h, int w, int kh, int kw, int stride,
+                                    int pad_h, int pad_w, int dilation,
+                                    const float *weights, const float *bias,
+                                    srd_dnnl_post_ops post, int precision,
+                                    char *error, int error_length) {
+    srd_dnnl_conv *c = calloc(1, sizeof(*c));
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t ops = NULL;
+    dnnl_primitive_desc_t pd = NULL, rpd = NULL;
+    dnnl_primitive_t reorder = NULL;
+    dnnl_memory_t user_weights = NULL;
+    if (!c) { if (error) snprintf(error, (size_t)error_length, "out of memory"); return NULL; }
+    c->prelu_index = c->skip_index = -1;
+    dnnl_engine_t eng = engine();
+    if (!eng) { if (error) snprintf(error, (size_t)error_length, "oneDNN: no CPU engine"); free(c); return NULL; }
+
+    int ekh = (kh - 1) * dilation + 1, ekw = (kw - 1) * dilation + 1;
+    c->oh = (h + 2 * pad_h - ekh) / stride + 1;
+    c->ow = (w + 2 * pad_w - ekw) / stride + 1;
+
+    dnnl_dims_t src_dims = {1, ic, h, w}, dst_dims = {1, oc, c->oh, c->ow};
+    dnnl_dims_t w_dims = {oc, ic, kh, kw}, b_dims = {oc};
+    dnnl_dims_t strides = {stride, stride}, dilates = {dilation - 1, dilation - 1};
+    dnnl_dims_t pad_l = {pad_h, pad_w}, pad_r = {pad_h, pad_w};
+    // The right/bottom padding oneDNN needs so that the output size comes out as computed.
+    pad_r[0] = (c->oh - 1) * stride + ekh - h - pad_h;
+    pad_r[1] = (c->ow - 1) * stride + ekw - w - pad_w;
+    dnnl_memory_desc_t src_md, dst_md, w_any, b_md, w_user_md;
+    TRY(dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32, dnnl_nhwc), "source layout");
+    TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_nhwc), "destination layout");
+    TRY(dnnl_memory_desc_init_by_tag(&w_any, 4, w_dims, dnnl_f32, dnnl_format_tag_any), "weight layout");
+    TRY(dnnl_memory_desc_init_by_tag(&w_user_md, 4, w_dims, dnnl_f32, dnnl_oihw), "weight layout");
+    TRY(dnnl_memory_desc_init_by_tag(&b_md, 1, b_dims, dnnl_f32, dnnl_x), "bias layout");
+
+    dnnl_convolution_desc_t desc;
+    dnnl_alg_kind_t alg = precision == SRD_DNNL_F32_WINOGRAD ? dnnl_convolution_winograd : dnnl_convolution_direct;
+    TRY(dnnl_dilated_convolution_forward_desc_init(&desc, dnnl_forward_inference, alg, &src_md, &w_any, &b_md,
+                                                   &dst_md, strides, dilates, pad_l, pad_r), "convolution");
+
+    TRY(dnnl_primitive_attr_create(&attr), "attributes");
+    if (precision == SRD_DNNL_BF16) {
+        // f32 in and out, bf16 multiplications with f32 accumulation inside the kernel.
+        TRY(dnnl_primitive_attr_set_fpmath_mode(attr, dnnl_fpmath_mode_bf16), "bf16 math mode");
+    }
+    TRY(dnnl_post_ops_create(&ops), "post-ops");
+    int index = 0;
+    if (post.activation == 1) {
+        TRY(dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, post.relu_slope, 0.0f), "ReLU post-op");
+        index++;
+    } else if (post.activation == 2) {
+        TRY(dnnl_post_ops_append_prelu(ops, post.prelu_count > 1 ? 1 << 1 : 0), "PReLU post-op");
+        c->prelu_index = index++;
+    }
+    if (post.add_skip) {
+        if (post.skip_scale != 1.0f) {
+            TRY(dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_linear, post.skip_scale, 0.0f), "scale post-op");
+            index++;
+        }
+        TRY(dnnl_post_ops_append_binary(ops, dnnl_binary_add, &dst_md), "residual-add post-op");
+        c->skip_index = index++;
+    }
+    TRY(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops");
+    TRY(dnnl_primitive_desc_create(&pd, &desc, attr, eng, NULL), "convolution kernel");
+
+    const char *impl = NULL;
+    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl) {
+        snprintf(c->implementation, sizeof(c->implementation), "%s", impl);
+    }
+    const dnnl_memory_desc_t *w_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    TRY(dnnl_primitive_create(&c->primitive, pd), "convolution kernel");
+    TRY(dnnl_stream_create(&c->stream, eng, dnnl_stream_default_flags), "stream");
+
+    // Weights: PyTorch's OIHW, re-laid once into the kernel's format.
+    TRY(dnnl_memory_create(&user_weights, &w_user_md, eng, (void *)weights), "weights");
+    TRY(dnnl_memory_create(&c->weights, w_md, eng, DNNL_MEMORY_ALLOCATE), "weights");
+    TRY(dnnl_reorder_primitive_desc_create(&rpd, &w_user_md, eng, w_md, eng, NULL), "weight reorder");
+    TRY(dnnl_primitive_create(&reorder, rpd), "weight reorder");
+    dnnl_exec_arg_t rargs[2] = {{DNNL_ARG_FROM, user_weights}, {DNNL_ARG_TO, c->weights}};
+    TRY(dnnl_primitive_execute(reorder, c->stream, 2, rargs), "weight reorder");
+    TRY(dnnl_stream_wait(c->stream), "weight reorder");
+
+    TRY(dnnl_memory_create(&c->bias, &b_md, eng, DNNL_MEMORY_ALLOCATE), "bias");
+    void *bias_handle = NULL;
+    TRY(dnnl_memory_get_data_handle(c->bias, &bias_handle), "bias");
+    for (int o = 0; o < oc; o++) ((float *)bias_handle)[o] = bias ? bias[o] : 0.0f;
+
+    if (c->prelu_index >= 0) {
+        dnnl_dims_t s_dims = {1, post.prelu_count > 1 ? oc : 1, 1, 1};
+        dnnl_memory_desc_t s_md;
+        TRY(dnnl_memory_desc_init_by_tag(&s_md, 4, s_dims, dnnl_f32, dnnl_nchw), "PReLU slopes");
+        TRY(dnnl_memory_create(&c->slopes, &s_md, eng, DNNL_MEMORY_ALLOCATE), "PReLU slopes");
+        void *s = NULL;
+        TRY(dnnl_memory_get_data_handle(c->slopes, &s), "PReLU slopes");
+        memcpy(s, post.prelu_slopes, sizeof(float) * (size_t)(post.prelu_count > 1 ? oc : 1));
+    }
+    TRY(dnnl_memory_create(&c->src, &src_md, eng, DNNL_MEMORY_NONE), "source");
+    TRY(dnnl_memory_create(&c->dst, &dst_md, eng, DNNL_MEMORY_NONE), "destination");
+    if (c->skip_index >= 0) TRY(dnnl_memory_create(&c->skip, &dst_md, eng, DNNL_MEMORY_NONE), "skip");
+
+    dnnl_primitive_destroy(reorder);
+    dnnl_primitive_desc_destroy(rpd);
+    dnnl_memory_destroy(user_weights);
+    dnnl_primitive_desc_destroy(pd);
+    dnnl_post_ops_destroy(ops);
+    dnnl_primitive_attr_destroy(attr);
+    return c;
+
+fail:
+    if (reorder) dnnl_primitive_destroy(reorder);
+    if (rpd) dnnl_primitive_desc_destroy(rpd);
+    if (user_weights) dnnl_memory_destroy(user_weights);
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (ops) dnnl_post_ops_destroy(ops);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    srd_dnnl_conv_destroy(c);
+    return NULL;
+}
+
+void srd_dnnl_conv_output_size(const srd_dnnl_conv *conv, int *oh, int *ow) {
+    *oh = conv->oh;
+    *ow = conv->ow;
+}
+
+const char *srd_dnnl_conv_implementation(const srd_dnnl_conv *conv) { return conv->implementation; }
+
+int srd_dnnl_conv_execute(srd_dnnl_conv *c, const float *src, float *dst, const float *skip,
+                          char *error, int error_length) {
+    dnnl_exec_arg_t args[7];
+    int n = 0;
+    TRY(dnnl_memory_set_data_handle(c->src, (void *)src), "source");
+    TRY(dnnl_memory_set_data_handle(c->dst, dst), "destination");
+    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, c->src};
+    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, c->weights};
+    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, c->bias};
+    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_DST, c->dst};
+    if (c->prelu_index >= 0) {
+        args[n++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(c->prelu_index) | DNNL_ARG_WEIGHTS, c->slopes};
+    }
+    if (c->skip_index >= 0) {
+        if (!skip) { if (error) snprintf(error, (size_t)error_length, "convolution needs its skip input"); return -1; }
+        TRY(dnnl_memory_set_data_handle(c->skip, (void *)skip), "skip");
+        args[n++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(c->skip_index) | DNNL_ARG_SRC_1, c->skip};
+    }
+    TRY(dnnl_primitive_execute(c->primitive, c->stream, n, args), "convolution");
+    TRY(dnnl_stream_wait(c->stream), "convolution");
+    return 0;
+fail:
+    return -1;
+}
+
+void srd_dnnl_conv_destroy(srd_dnnl_conv *c) {
+    if (!c) return;
+    if (c->primitive) dnnl_primitive_destroy(c->primitive);
+    if (c->src) dnnl_memory_destroy(c->src);
+    if (c->weights) dnnl_memory_destroy(c->weights);
+    if (c->bias) dnnl_memory_destroy(c->bias);
+    if (c->dst) dnnl_memory_destroy(c->dst);
+    if (c->skip) dnnl_memory_destroy(c->skip);
+    if (c->slopes) dnnl_memory_destroy(c->slopes);
+    if (c->stream) dnnl_stream_destroy(c->stream);
+    free(c);
+}
+
+int srd_dnnl_set_thread_count(int threads) {
+    // libdnnl links the OpenMP runtime; look its setter up rather than link it a second time.
+    void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+    if (!set) return -1;
+    set(threads);
+    return 0;
+}
+
+int srd_dnnl_cpu_isa(void) { return (int)dnnl_get_effective_cpu_isa(); }
+
+int srd_dnnl_self_test(char *error, int error_length) {
+    float weights[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0}, src[16], dst[16];
+    for (int i = 0; i < 16; i++) src[i] = (float)i;
+    srd_dnnl_post_ops none = {0};
+    srd_dnnl_conv *c = srd_dnnl_conv_create(1, 1, 4, 4, 3, 3, 1, 1, 1, 1, weights, NULL, none, SRD_DNNL_F32, error, error_length);
+    if (!c) return 0;
+    int rc = srd_dnnl_conv_execute(c, src, dst, NULL, error, error_length);
+    srd_dnnl_conv_destroy(c);
+    if (rc != 0) return 0;
+    for (int i = 0; i < 16; i++) {
+        if (dst[i] != src[i]) { if (error) snprintf(error, (size_t)error_length, "oneDNN self-test gave wrong values"); return 0; }
+    }
+    return 1;
+}
