@@ -85,5 +85,13 @@ final class OneDNNBackendTests: XCTestCase {
         nhwc.withUnsafeBufferPointer { src in NHWC.prelu(src.baseAddress!, slopes: prelu.slopes, shape, into: &activated) }
         activated.withUnsafeBufferPointer { src in NHWC.toPlanar(src.baseAddress!, shape, into: &planar) }
         XCTAssertEqual(planar, prelu.referenceForward(x).data)
+        for mode in [PaddingMode.replicate, .zeros] {
+            let pad = Pad2D(mode, top: 1, bottom: 2, left: 3, right: 1)
+            let o = pad.outputShape(for: shape)
+            var padded = [Float](repeating: 0, count: o.count), back = padded
+            nhwc.withUnsafeBufferPointer { src in NHWC.pad(pad, src.baseAddress!, shape, into: &padded) }
+            padded.withUnsafeBufferPointer { src in NHWC.toPlanar(src.baseAddress!, o, into: &back) }
+            XCTAssertEqual(back, pad.referenceForward(x).data, "\(mode)")
+        }
     }
 }

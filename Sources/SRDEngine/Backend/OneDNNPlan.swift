@@ -6,8 +6,9 @@ import SRDKernelsDNNL
 /// Activations stay NHWC from the first layer to the last: one conversion in, one out per tile.
 /// A convolution absorbs the ReLU / LeakyReLU / PReLU that follows it and the residual add after
 /// that (a + alpha * conv), as oneDNN post-ops, so EDSR's residual block is two kernels. Pixel
-/// shuffle, concatenation, standalone activations and adds run on NHWC here; any other layer
-/// (mean shift, upsampling, pooling, transposed or non-zero-padded convolution) runs its NCHW
+/// shuffle, padding, concatenation, standalone activations and adds run on NHWC here; a
+/// replicate-padded convolution pads explicitly, then runs unpadded; a transposed convolution
+/// is oneDNN's deconvolution; any other layer (mean shift, upsampling, pooling) runs its NCHW
 /// kernel between two conversions. The result equals `Program.forward` up to float summation
 /// order (OneDNNBackendTests).
 final class OneDNNPlan {
@@ -17,6 +18,7 @@ final class OneDNNPlan {
         case prelu(slopes: [Float], input: Int, output: Int)
         case add(alpha: Float, Int, Int, output: Int)
         case shuffle(PixelShuffle, input: Int, output: Int)
+        case pad(Pad2D, input: Int, output: Int)
         case concat([Int], output: Int)
         case planar(any Layer, input: Int, output: Int)
     }
@@ -27,15 +29,16 @@ final class OneDNNPlan {
     /// What oneDNN chose for each convolution, for `srd bench` and tests.
     private(set) var implementations: [String] = []
     private var ops: [Op] = []
-    private let shapes: [Shape3]
+    /// Shapes of the program's values, then of values the plan adds (padded copies).
+    private var shapes: [Shape3]
     private let outputValue: Int
     private let threads: Int
     /// Buffer of each value (NHWC); -1 for values fused away.
     private var bufferOf: [Int]
     private var buffers: [UnsafeMutablePointer<Float>] = []
     /// NCHW input / fallback scratch and the NCHW result.
-    private let planarIn: UnsafeMutablePointer<Float>
-    private let planarOut: UnsafeMutablePointer<Float>
+    private var planarIn: UnsafeMutablePointer<Float>
+    private var planarOut: UnsafeMutablePointer<Float>
     private let result: UnsafeMutablePointer<Float>
     private let fallbackWorkspace = Workspace()
 
@@ -46,10 +49,9 @@ final class OneDNNPlan {
         outputValue = program.outputValue
         outputShape = shapes[program.outputValue]
         self.threads = threads
-        bufferOf = [Int](repeating: -1, count: program.valueCount)
-        let largest = shapes.map(\.count).max() ?? 1
-        planarIn = .allocate(capacity: largest)
-        planarOut = .allocate(capacity: largest)
+        bufferOf = []
+        planarIn = .allocate(capacity: 1)
+        planarOut = .allocate(capacity: 1)
         result = .allocate(capacity: outputShape.count)
         srd_dnnl_set_thread_count(Int32(threads))
         do {
@@ -58,6 +60,12 @@ final class OneDNNPlan {
             destroyKernels()
             throw error
         }
+        let largest = shapes.map(\.count).max() ?? 1
+        planarIn.deallocate()
+        planarOut.deallocate()
+        planarIn = .allocate(capacity: largest)
+        planarOut = .allocate(capacity: largest)
+        bufferOf = [Int](repeating: -1, count: shapes.count)
         planBuffers(largest: largest)
     }
 
@@ -85,7 +93,17 @@ final class OneDNNPlan {
             let step = steps[i]
             i += 1
             switch step {
-            case .layer(let conv as Conv2D, let x, let convOut) where conv.paddingMode == .zeros:
+            case .layer(var conv as Conv2D, var x, let convOut):
+                if conv.paddingMode != .zeros && (conv.paddingHeight > 0 || conv.paddingWidth > 0) {
+                    // oneDNN pads with zeros only: replicate into a padded copy, then no padding.
+                    let pad = Pad2D(conv.paddingMode, top: conv.paddingHeight, bottom: conv.paddingHeight,
+                                    left: conv.paddingWidth, right: conv.paddingWidth)
+                    shapes.append(pad.outputShape(for: shapes[x]))
+                    readers.append(1)
+                    ops.append(.pad(pad, input: x, output: shapes.count - 1))
+                    x = shapes.count - 1
+                    conv = conv.withoutPadding()
+                }
                 var post = srd_dnnl_post_ops()
                 var slopes: [Float] = []
                 var out = convOut
@@ -125,6 +143,10 @@ final class OneDNNPlan {
                 } else {
                     ops.append(.conv(kernel, input: x, skip: skip, output: out))
                 }
+            case .layer(let deconv as TransposedConv2D, let x, let o)
+                where deconv.padding - deconv.outputPadding >= 0:
+                ops.append(.conv(try makeTransposedConvolution(deconv, input: shapes[x], precision: precision),
+                                 input: x, skip: nil, output: o))
             case .layer(is ReLU, let x, let o):
                 ops.append(.relu(slope: 0, input: x, output: o))
             case .layer(let l as LeakyReLU, let x, let o):
@@ -133,6 +155,8 @@ final class OneDNNPlan {
                 ops.append(.prelu(slopes: l.slopes, input: x, output: o))
             case .layer(let l as PixelShuffle, let x, let o):
                 ops.append(.shuffle(l, input: x, output: o))
+            case .layer(let l as Pad2D, let x, let o):
+                ops.append(.pad(l, input: x, output: o))
             case .layer(let l, let x, let o):
                 ops.append(.planar(l, input: x, output: o))
             case .add(let add, let a, let b, let o):
@@ -163,6 +187,25 @@ final class OneDNNPlan {
         }
         guard let kernel = made else {
             throw EngineError(.invalidInput, "oneDNN: no kernel for a \(conv.kernelHeight)x\(conv.kernelWidth) convolution \(conv.inChannels)->\(conv.outChannels) on \(input.h)x\(input.w): \(String(cString: message))")
+        }
+        implementations.append(String(cString: srd_dnnl_conv_implementation(kernel)))
+        return kernel
+    }
+
+    private func makeTransposedConvolution(_ layer: TransposedConv2D, input: Shape3, precision: ComputePrecision) throws -> OpaquePointer {
+        var message = [CChar](repeating: 0, count: 512)
+        let mode = precision == .bf16 ? Int32(SRD_DNNL_BF16) : Int32(SRD_DNNL_F32)
+        let p = Int32(layer.padding), end = Int32(layer.padding - layer.outputPadding)
+        let made: OpaquePointer? = layer.weightTensor.data.withUnsafeBufferPointer { w in
+            layer.bias.withUnsafeBufferPointer { b in
+                srd_dnnl_deconv_create(Int32(layer.inChannels), Int32(layer.outChannels), Int32(input.h), Int32(input.w),
+                                       Int32(layer.kernelHeight), Int32(layer.kernelWidth), Int32(layer.stride),
+                                       p, p, end, end, Int32(layer.dilation), w.baseAddress, b.baseAddress, mode,
+                                       &message, Int32(message.count))
+            }
+        }
+        guard let kernel = made else {
+            throw EngineError(.invalidInput, "oneDNN: no kernel for a \(layer.kernelHeight)x\(layer.kernelWidth) transposed convolution \(layer.inChannels)->\(layer.outChannels) on \(input.h)x\(input.w): \(String(cString: message))")
         }
         implementations.append(String(cString: srd_dnnl_conv_implementation(kernel)))
         return kernel
@@ -202,7 +245,7 @@ final class OneDNNPlan {
     private func inputs(_ op: Op) -> [Int] {
         switch op {
         case .conv(_, let x, let s, _): return [x] + (s.map { [$0] } ?? [])
-        case .relu(_, let x, _), .prelu(_, let x, _), .shuffle(_, let x, _), .planar(_, let x, _): return [x]
+        case .relu(_, let x, _), .prelu(_, let x, _), .shuffle(_, let x, _), .pad(_, let x, _), .planar(_, let x, _): return [x]
         case .add(_, let a, let b, _): return [a, b]
         case .concat(let xs, _): return xs
         }
@@ -211,7 +254,7 @@ final class OneDNNPlan {
     private func output(_ op: Op) -> Int {
         switch op {
         case .conv(_, _, _, let o), .relu(_, _, let o), .prelu(_, _, let o), .add(_, _, _, let o),
-             .shuffle(_, _, let o), .concat(_, let o), .planar(_, _, let o): return o
+             .shuffle(_, _, let o), .pad(_, _, let o), .concat(_, let o), .planar(_, _, let o): return o
         }
     }
 
@@ -232,13 +275,15 @@ final class OneDNNPlan {
                                                &message, Int32(message.count))
                 precondition(rc == 0, "oneDNN convolution failed: \(String(cString: message))")
             case .relu(let slope, let x, _):
-                NHWC.relu(buffers[bufferOf[x]], slope: slope, count: shapes[o].count, into: dst)
+                NHWC.relu(buffers[bufferOf[x]], slope: slope, count: shapes[o].count, into: dst, threads: threads)
             case .prelu(let slopes, let x, _):
-                NHWC.prelu(buffers[bufferOf[x]], slopes: slopes, shapes[o], into: dst)
+                NHWC.prelu(buffers[bufferOf[x]], slopes: slopes, shapes[o], into: dst, threads: threads)
             case .add(let alpha, let a, let b, _):
-                NHWC.add(buffers[bufferOf[a]], buffers[bufferOf[b]], alpha: alpha, count: shapes[o].count, into: dst)
+                NHWC.add(buffers[bufferOf[a]], buffers[bufferOf[b]], alpha: alpha, count: shapes[o].count, into: dst, threads: threads)
             case .shuffle(let layer, let x, _):
                 NHWC.pixelShuffle(layer, buffers[bufferOf[x]], shapes[x], into: dst)
+            case .pad(let layer, let x, _):
+                NHWC.pad(layer, buffers[bufferOf[x]], shapes[x], into: dst)
             case .concat(let xs, _):
                 NHWC.concat(xs.map { (UnsafePointer(buffers[bufferOf[$0]]), shapes[$0].c) }, pixels: shapes[o].plane, into: dst)
             case .planar(let layer, let x, _):

@@ -54,6 +54,15 @@ public struct Conv2D: Layer {
         }
     }
 
+    /// The same convolution with no padding (for a caller that pads the input itself).
+    public func withoutPadding() -> Conv2D {
+        var c = Conv2D(weight: weightTensor, bias: Tensor(shape: [outChannels], data: bias), stride: stride, padding: 0,
+                       dilation: dilation, paddingMode: .zeros)
+        c.columnBudget = columnBudget
+        c.algorithm = algorithm
+        return c
+    }
+
     /// The weight as a PyTorch tensor [O, I, kh, kw].
     public var weightTensor: Tensor { Tensor(shape: [outChannels, inChannels, kernelHeight, kernelWidth], data: weight) }
 

@@ -39,6 +39,13 @@ srd_dnnl_conv *srd_dnnl_conv_create(int ic, int oc, int h, int w, int kh, int kw
                                     srd_dnnl_post_ops post, int precision,
                                     char *error, int error_length);
 
+/// A transposed convolution (PyTorch's ConvTranspose2d, weights [ic, oc, kh, kw]): the output
+/// is the full result cropped by pad_t / pad_l at the start and pad_b / pad_r at the end.
+srd_dnnl_conv *srd_dnnl_deconv_create(int ic, int oc, int h, int w, int kh, int kw, int stride,
+                                      int pad_t, int pad_l, int pad_b, int pad_r, int dilation,
+                                      const float *weights, const float *bias, int precision,
+                                      char *error, int error_length);
+
 /// Output height and width of the convolution.
 void srd_dnnl_conv_output_size(const srd_dnnl_conv *conv, int *oh, int *ow);
 
@@ -62,6 +69,16 @@ int srd_dnnl_cpu_isa(void);
 /// 1 when a tiny kernel can be generated and run in this process (JIT allowed), else 0 with the
 /// reason in `error` (e.g. under systemd's MemoryDenyWriteExecute=yes).
 int srd_dnnl_self_test(char *error, int error_length);
+
+/// NHWC pointwise steps the plan runs between convolutions, on pixels [first, end) so callers
+/// can split them across threads. In place allowed (y == x, out == a or b).
+/// PReLU: y = x > 0 ? x : slope[c] * x, with `slope_count` 1 (shared) or `channels`.
+void srd_nhwc_prelu(const float *x, float *y, const float *slopes, int slope_count, int channels,
+                    long first, long end);
+/// out = a + alpha * b over samples [first, end).
+void srd_add(const float *a, const float *b, float alpha, float *out, long first, long end);
+/// y = x > 0 ? x : slope * x over samples [first, end).
+void srd_relu(const float *x, float *y, float slope, long first, long end);
 
 #ifdef __cplusplus
 }
