@@ -25,18 +25,14 @@ final class VideoDecoder {
         }
         context = ctx
         frame = f
-        do {
-            try check(avcodec_parameters_to_context(ctx, stream.pointee.codecpar), .codecUnavailable,
-                      "cannot configure the \(name) decoder for \(path)")
-            ctx.pointee.pkt_timebase = stream.pointee.time_base
-            ctx.pointee.thread_count = 0  // auto
-            try check(avcodec_open2(ctx, codec, nil), .codecUnavailable, "cannot open the \(name) decoder for \(path)")
-        } catch {
-            avcodec_free_context(&context)
-            var fp: UnsafeMutablePointer<AVFrame>? = f
-            av_frame_free(&fp)
-            throw error
-        }
+        // Every stored property is set, so a throw from here on runs `deinit`, which frees the
+        // context and the frame: freeing them here as well was the double free of a damaged
+        // HEVC file (../shared/data/regress/hevc-bad-extradata.mp4: avcodec_open2 refuses it).
+        try check(avcodec_parameters_to_context(ctx, stream.pointee.codecpar), .codecUnavailable,
+                  "cannot configure the \(name) decoder for \(path)")
+        ctx.pointee.pkt_timebase = stream.pointee.time_base
+        ctx.pointee.thread_count = 0  // auto
+        try check(avcodec_open2(ctx, codec, nil), .codecUnavailable, "cannot open the \(name) decoder for \(path)")
     }
 
     deinit {
