@@ -51,6 +51,7 @@ extension DaemonConfiguration {
         if let v = file.rescan_seconds { c.rescanSeconds = v }
         if let v = file.on_success { c.onSuccess = v }
         if let v = file.pipelines { c.pipelineFolders = v.map { absolute($0, base: rootFolder) } }
+        if let v = file.submit_roots { c.submitRoots = v.map { absolute($0, base: rootFolder) } }
         if let v = file.worker_command { c.workerCommand = v.argv }
         if let v = file.worker_stop_grace_seconds { c.workerStopGraceSeconds = v }
         if let v = file.log_level { c.logLevel = v }
@@ -60,6 +61,7 @@ extension DaemonConfiguration {
             c.limits.maxDurationSeconds = l.max_duration_seconds
             if let mb = l.min_free_disk_mb { c.limits.minFreeDiskBytes = Int64(mb * 1_048_576) }
             c.limits.jobTimeoutSeconds = l.job_timeout_seconds
+            if let mb = l.max_upload_mb { c.limits.maxUploadBytes = Int64(mb * 1_048_576) }
         }
         if let r = file.retry {
             c.retry = RetryPolicy(
@@ -119,6 +121,7 @@ private struct ConfigurationFile: Decodable {
     var stable_seconds, rescan_seconds: Double?
     var on_success: DaemonConfiguration.OnSuccess?
     var pipelines: [String]?
+    var submit_roots: [String]?
     var worker_command: Command?
     var worker_stop_grace_seconds: Double?
     var log_level: String?
@@ -130,6 +133,7 @@ private struct ConfigurationFile: Decodable {
         var max_duration_seconds: Double?
         var min_free_disk_mb: Double?
         var job_timeout_seconds: Double?
+        var max_upload_mb: Double?
         init(from decoder: Decoder) throws {
             try rejectUnknownKeys(decoder, CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -138,9 +142,10 @@ private struct ConfigurationFile: Decodable {
             max_duration_seconds = try c.decodeIfPresent(Double.self, forKey: .max_duration_seconds)
             min_free_disk_mb = try c.decodeIfPresent(Double.self, forKey: .min_free_disk_mb)
             job_timeout_seconds = try c.decodeIfPresent(Double.self, forKey: .job_timeout_seconds)
+            max_upload_mb = try c.decodeIfPresent(Double.self, forKey: .max_upload_mb)
         }
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case max_width, max_height, max_duration_seconds, min_free_disk_mb, job_timeout_seconds
+            case max_width, max_height, max_duration_seconds, min_free_disk_mb, job_timeout_seconds, max_upload_mb
         }
     }
 
@@ -170,7 +175,7 @@ private struct ConfigurationFile: Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case root, inbox, outbox, failed, done, work, database, socket, status_file, default_pipeline
-        case workers, stable_seconds, rescan_seconds, on_success, pipelines, worker_command
+        case workers, stable_seconds, rescan_seconds, on_success, pipelines, submit_roots, worker_command
         case worker_stop_grace_seconds, log_level, limits, retry
     }
 
@@ -192,6 +197,7 @@ private struct ConfigurationFile: Decodable {
         rescan_seconds = try c.decodeIfPresent(Double.self, forKey: .rescan_seconds)
         on_success = try c.decodeIfPresent(DaemonConfiguration.OnSuccess.self, forKey: .on_success)
         pipelines = try c.decodeIfPresent([String].self, forKey: .pipelines)
+        submit_roots = try c.decodeIfPresent([String].self, forKey: .submit_roots)
         worker_command = try c.decodeIfPresent(Command.self, forKey: .worker_command)
         worker_stop_grace_seconds = try c.decodeIfPresent(Double.self, forKey: .worker_stop_grace_seconds)
         log_level = try c.decodeIfPresent(String.self, forKey: .log_level)

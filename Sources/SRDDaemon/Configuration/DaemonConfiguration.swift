@@ -33,6 +33,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var onSuccess: OnSuccess
     /// Extra folders holding `<name>.yaml` pipeline presets (searched after the built-in folder).
     public var pipelineFolders: [String]
+    /// Folders whose files `POST /v1/jobs` may name (besides the inbox); such files are copied,
+    /// never moved. Empty: only files in the inbox can be submitted by path.
+    public var submitRoots: [String]
     /// argv prefix of the worker; the daemon appends `upscale INPUT OUTPUT --pipeline ...`.
     public var workerCommand: [String]
     /// Seconds between SIGTERM and SIGKILL when a worker must stop (cancel, shutdown).
@@ -62,6 +65,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         public var minFreeDiskBytes: Int64
         /// A worker running longer than this is killed and the attempt counts as a crash; nil = none.
         public var jobTimeoutSeconds: Double?
+        /// Largest body `POST /v1/uploads` accepts (413 beyond it).
+        public var maxUploadBytes: Int64 = 4 << 30
 
         public init(
             maxWidth: Int? = nil, maxHeight: Int? = nil, maxDurationSeconds: Double? = nil,
@@ -92,6 +97,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         rescanSeconds = 30
         onSuccess = .keep
         pipelineFolders = []
+        submitRoots = []
         workerCommand = []
         workerStopGraceSeconds = 10
         limits = Limits()
@@ -101,4 +107,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     /// The folders the daemon creates at start if missing.
     var folders: [String] { [inbox, outbox, failed, done, work] }
+
+    /// Folders and files that belong to the daemon: no request may name them as an input.
+    var ownedPaths: [String] { [outbox, failed, done, work, database, database + "-wal", database + "-shm", socket, statusFile] }
 }

@@ -17,23 +17,25 @@ extension JobRunner {
         job.pipeline == configuration.current.defaultPipeline ? "" : "/" + job.pipeline
     }
 
+    /// Brings the input into the job's work folder: an inbox file is moved (renamed, or copied
+    /// then removed across filesystems); a file from a submit root is copied and left alone.
     func completeClaim(_ job: Job) async throws -> Bool {
         let destination = inputPath(job)
         let source = job.source
-        let origin = job.origin
+        let inbox = configuration.current.inbox
         return try await blocking {
             if DurableFiles.exists(destination) { return true }
             guard DurableFiles.exists(source) else { return false }
+            let move = SubmissionPolicy.isInside(SubmissionPolicy.resolved(source), SubmissionPolicy.resolved(inbox))
             try DurableFiles.makeDirectory(DurableFiles.parent(destination))
-            if rename(source, destination) != 0 {
-                guard errno == EXDEV else { throw FileOperationError(operation: "rename", path: source, code: errno) }
+            if !move || rename(source, destination) != 0 {
+                guard !move || errno == EXDEV else { throw FileOperationError(operation: "rename", path: source, code: errno) }
                 let temp = DurableFiles.parent(destination) + "/.claim.tmp"
                 unlink(temp)
                 try DurableFiles.copyFile(source, to: temp)
                 try DurableFiles.fsync(path: temp)
                 guard rename(temp, destination) == 0 else { throw FileOperationError(operation: "rename", path: temp, code: errno) }
-                // An inbox file is ours to remove; a submitted file elsewhere is left alone.
-                if origin == .inbox { unlink(source) }
+                if move { unlink(source) }
             }
             try DurableFiles.fsync(path: DurableFiles.parent(destination))
             try? DurableFiles.fsync(path: DurableFiles.parent(source))

@@ -19,17 +19,17 @@ extension JobRunner {
         return cache[job.id] ?? (try? store.job(id: job.id))
     }
 
-    /// `POST /v1/jobs`: checks the request, then claims the file.
-    public func submit(path: String, pipeline: String?) async throws -> Job {
+    /// `POST /v1/jobs`: checks the request (`SubmissionPolicy`), then claims the file: moved
+    /// from the inbox, copied from a submit root.
+    public func submit(path requested: String, pipeline: String?) async throws -> Job {
         let config = configuration.current
         let pipeline = pipeline ?? config.defaultPipeline
-        guard path.hasPrefix("/") else { throw JobRequestError(kind: .invalid, description: "path must be absolute: \(path)") }
         guard catalog.accepts(pipeline) else {
             throw JobRequestError(kind: .invalid, description: "unknown pipeline '\(pipeline)' (known: \(catalog.names().joined(separator: ", ")))")
         }
-        var st = stat()
-        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-            throw JobRequestError(kind: .invalid, description: "not a regular file: \(path)")
+        let path: String
+        switch try SubmissionPolicy(config).check(requested) {
+        case .move(let p), .copy(let p): path = p
         }
         guard let job = try await claim(path: path, pipeline: pipeline, origin: .api) else {
             throw JobRequestError(kind: stopping || !recovered ? .unavailable : .conflict, description: stopping || !recovered ? "daemon is not accepting jobs now" : "a job for \(path) exists already")
@@ -39,6 +39,9 @@ extension JobRunner {
         }
         return job
     }
+
+    /// True when jobs may name `pipeline` (`POST /v1/uploads` checks before receiving the body).
+    public func acceptsPipeline(_ pipeline: String) -> Bool { catalog.accepts(pipeline) }
 
     /// `DELETE /v1/jobs/{id}`.
     public func cancel(id: Int64) async throws -> Job {

@@ -53,6 +53,9 @@ public enum StatusAPI {
                 return error(e)
             }
         }
+        router.post("/v1/uploads") { request, _ in
+            try await receiveUpload(request, runner: runner)
+        }
         router.delete("/v1/jobs/{id}") { _, context in
             guard let id = context.parameters.get("id", as: Int64.self) else { return error(.badRequest, "job id must be a number") }
             do {
@@ -102,6 +105,8 @@ public enum StatusAPI {
         case .notFound: return error(.notFound, e.description)
         case .conflict: return error(.conflict, e.description)
         case .invalid: return error(.badRequest, e.description)
+        case .forbidden: return error(.forbidden, e.description)
+        case .tooLarge: return error(.contentTooLarge, e.description)
         case .unavailable: return error(.serviceUnavailable, e.description)
         }
     }
