@@ -22,6 +22,8 @@ public final class MediaReader: @unchecked Sendable {
     public private(set) var framesDecoded = 0
     /// Video packets or frames the decoder rejected.
     public private(set) var corruptPackets = 0
+    /// End time (seconds from the stream start) of the last frame returned so far.
+    public private(set) var decodedSeconds = 0.0
 
     let layout: InputLayout
 
@@ -152,6 +154,7 @@ public final class MediaReader: @unchecked Sendable {
         let image = try converter.convert(frame)
         lastPTS = pts
         lastDuration = duration
+        decodedSeconds = endSeconds(pts: pts, duration: duration)
         let out = VideoFrame(image: image, pts: pts, duration: duration, index: framesDecoded)
         framesDecoded += 1
         av_frame_unref(frame)
@@ -167,17 +170,62 @@ public final class MediaReader: @unchecked Sendable {
         }
     }
 
+    private func endSeconds(pts: Int64, duration: Int64) -> Double {
+        guard video.timeBase.den > 0 else { return 0 }
+        let start = formatContext?.pointee.streams[Int(videoIndex)]?.pointee.start_time ?? 0
+        let startValue = start == avNoPTS ? 0 : start
+        return Double(pts + duration - startValue) * video.timeBase.doubleValue
+    }
+
     private func noteEarlyEnd() {
-        guard let last = lastPTS, video.durationSeconds > 1, video.timeBase.den > 0 else {
-            if framesDecoded == 0 { warnings.append("\(path): no video frame could be decoded") }
-            return
+        if framesDecoded == 0 { warnings.append("\(path): no video frame could be decoded") }
+    }
+
+    /// What is missing from the input, once `next()` has returned nil: compared with what the
+    /// container promised (its duration, its frame count when it has an index) and with the
+    /// packets the decoder rejected. nil when the input is complete within tolerance (a frame
+    /// and a half, or 2% of the duration when it is longer: containers round their durations,
+    /// and an edit list may drop a frame). Damaged packets count once they are more than 1% of
+    /// the frames (at least 2), since many real files start with an undecodable leading packet.
+    public var shortfall: InputShortfall? {
+        let declared = video.durationSeconds
+        let frameSeconds = video.averageFrameRate.doubleValue > 0 ? 1 / video.averageFrameRate.doubleValue : 0.04
+        let tolerance = max(1.5 * frameSeconds, 0.02 * declared)
+        var problems: [String] = []
+        if declared > 0, decodedSeconds < declared - tolerance {
+            problems.append(String(format: "input ends at %.2f s of %.2f s", decodedSeconds, declared))
         }
-        let start = Double(formatContext?.pointee.streams[Int(videoIndex)]?.pointee.start_time ?? 0)
-        let startValue = start == Double(avNoPTS) ? 0 : start
-        let end = (Double(last + lastDuration) - startValue) * video.timeBase.doubleValue
-        if end < video.durationSeconds * 0.9 - 0.5 {
-            warnings.append(String(format: "%@: video ends at %.2f s of %.2f s declared (truncated?)",
-                                   path, end, video.durationSeconds))
+        let promised = video.framesDeclaredByContainer
+        if promised > 0, Double(framesDecoded) < Double(promised) - max(1, 0.02 * Double(promised)) {
+            problems.append("\(framesDecoded) of \(promised) frames decoded")
         }
+        if corruptPackets > max(2, framesDecoded / 100) {
+            problems.append("\(corruptPackets) damaged video packets skipped")
+        }
+        if framesDecoded == 0 { problems.append("no video frame could be decoded") }
+        guard !problems.isEmpty else { return nil }
+        return InputShortfall(path: path, decodedSeconds: decodedSeconds, declaredSeconds: declared,
+                              framesDecoded: framesDecoded, framesDeclared: promised, damagedPackets: corruptPackets,
+                              problems: problems)
+    }
+}
+
+/// How much of an input could not be decoded: its description is the one-line reason.
+public struct InputShortfall: Sendable, Equatable, CustomStringConvertible, Codable {
+    public var path: String
+    public var decodedSeconds: Double
+    public var declaredSeconds: Double
+    public var framesDecoded: Int
+    /// The container's frame count (0 when it has none).
+    public var framesDeclared: Int
+    public var damagedPackets: Int
+    public var problems: [String]
+
+    public var description: String { "\(path) is truncated or damaged: " + problems.joined(separator: ", ") }
+
+    enum CodingKeys: String, CodingKey {
+        case path, problems
+        case decodedSeconds = "decoded_seconds", declaredSeconds = "declared_seconds"
+        case framesDecoded = "frames_decoded", framesDeclared = "frames_declared", damagedPackets = "damaged_packets"
     }
 }

@@ -30,6 +30,8 @@ public struct VideoStreamInfo: Sendable, Hashable {
     public var rotation: Double
     /// Frame count from the container, else duration x average frame rate; 0 when unknown.
     public var estimatedFrameCount: Int
+    /// The stream's own frame count (an MP4/MOV index has one); 0 when the container has none.
+    public var framesDeclaredByContainer: Int
     /// Stream duration, else container duration, in seconds; 0 when unknown.
     public var durationSeconds: Double
     /// The demuxer's name, e.g. "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "image2".
@@ -71,6 +73,7 @@ extension VideoStreamInfo {
             seconds = Double(ctx.pointee.duration) / Double(AV_TIME_BASE)
         }
         durationSeconds = seconds
+        framesDeclaredByContainer = max(0, Int(st.pointee.nb_frames))
         if st.pointee.nb_frames > 0 {
             estimatedFrameCount = Int(st.pointee.nb_frames)
         } else {

@@ -1,3 +1,5 @@
+import SRDMedia
+
 /// What a finished job reports: written as summary.json and returned to the caller.
 public struct JobSummary: Sendable, Codable, Equatable {
     public var input: String
@@ -17,11 +19,13 @@ public struct JobSummary: Sendable, Codable, Equatable {
     public var reference: String
     public var warnings: [String]
     public var metricsDirectory: String
+    /// What was missing from a damaged input accepted with `--accept-damaged`; nil when complete.
+    public var damage: InputShortfall?
     /// The network's backend and precision ("onednn f32"); nil for classical scalers.
     public var backend: String?
 
     enum CodingKeys: String, CodingKey {
-        case input, output, model, scale, workers, frames, fps, means, reference, warnings, backend
+        case input, output, model, scale, workers, frames, fps, means, reference, warnings, backend, damage
         case inputSize = "input_size", outputSize = "output_size", wallSeconds = "wall_seconds"
         case stageMs = "stage_ms", metricsDirectory = "metrics_directory"
     }

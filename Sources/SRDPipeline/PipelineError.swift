@@ -19,6 +19,7 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
         public static let cancelled = Code("cancelled")
         public static let limitExceeded = Code("limitExceeded")
         public static let invalidArgument = Code("invalidArgument")
+        public static let damagedInput = Code("damagedInput")
     }
 
     public let code: Code
@@ -61,6 +62,10 @@ public struct PipelineError: Error, CustomStringConvertible, Equatable, Sendable
     /// A request that cannot be run as given (a bad option value, no training images left).
     public static func invalidArgument(_ why: String) -> PipelineError {
         PipelineError(.invalidArgument, why)
+    }
+    /// The input is truncated or damaged beyond tolerance (`InputShortfall` says how much).
+    public static func damagedInput(_ why: String) -> PipelineError {
+        PipelineError(.damagedInput, "\(why) (--accept-damaged keeps what could be decoded)")
     }
     public static func limitExceeded(_ why: String) -> PipelineError {
         PipelineError(.limitExceeded, "input exceeds a limit: \(why)")

@@ -149,7 +149,10 @@ public final class UpscaleJob: @unchecked Sendable {
         buffer.finish()
         consumerDone.wait()
 
-        if let error = producerError ?? state.error ?? buffer.error {
+        // A truncated or damaged input is an error unless the caller accepts best effort.
+        let shortfall = producerError == nil && state.error == nil && buffer.error == nil ? reader.shortfall : nil
+        let damage: Error? = shortfall.flatMap { options.acceptDamaged ? nil : PipelineError.damagedInput($0.description) }
+        if let error = producerError ?? state.error ?? buffer.error ?? damage {
             writer.close()
             try? FileManager.default.removeItem(atPath: temporary)
             throw error
@@ -166,8 +169,9 @@ public final class UpscaleJob: @unchecked Sendable {
             throw error
         }
         progress.report(JobProgress(framesDone: state.framesWritten, framesTotal: state.framesWritten, fps: Double(state.framesWritten) / max(Date().timeIntervalSince(started), 1e-9), etaSeconds: 0), final: true)
-        return try metrics.finish(wallSeconds: Date().timeIntervalSince(started), warnings: writer.warnings,
-                                  output: options.output)
+        return try metrics.finish(wallSeconds: Date().timeIntervalSince(started),
+                                  warnings: reader.warnings + writer.warnings + (shortfall.map { ["\($0) (accepted: --accept-damaged)"] } ?? []),
+                                  output: options.output, damage: shortfall)
     }
 
     // MARK: - Steps

@@ -32,6 +32,9 @@ public struct UpscaleOptions: Sendable {
     public var maxWidth: Int?
     public var maxHeight: Int?
     public var maxDurationSeconds: Double?
+    /// Keep the best-effort output of a truncated or damaged input (recorded in summary.json)
+    /// instead of failing with exit 2.
+    public var acceptDamaged = false
     /// Backend and precision of the network; each worker gets `threadsPerWorker(workers)` threads.
     public var backend: ComputeBackend = .preferred
     public var precision: ComputePrecision = .f32

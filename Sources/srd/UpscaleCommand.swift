@@ -87,6 +87,9 @@ struct UpscaleCommand: ParsableCommand {
     @Option(name: .customLong("max-duration"), help: "Refuse inputs longer than this many seconds (exit code 2).")
     var maxDuration: Double?
 
+    @Flag(name: .customLong("accept-damaged"), help: "Keep the output of a truncated or damaged input (what could be decoded) instead of failing; the shortfall is recorded in summary.json.")
+    var acceptDamaged = false
+
     @Option(help: "Progress: tty, json (one object per line on stdout), none. Default: tty on a terminal.")
     var progress: String?
 
@@ -147,6 +150,7 @@ struct UpscaleCommand: ParsableCommand {
         options.maxWidth = maxWidth
         options.maxHeight = maxHeight
         options.maxDurationSeconds = maxDuration
+        options.acceptDamaged = acceptDamaged
         return options
     }
 }

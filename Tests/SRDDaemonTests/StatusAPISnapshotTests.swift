@@ -16,6 +16,7 @@ final class StatusAPISnapshotTests: XCTestCase {
         try f.write("src/b.mkv", "not a real video either")
         try f.write("config.yaml", """
             stable_seconds: 0.2
+            submit_roots: [src]
             limits:
               min_free_disk_mb: 1000000000000
             """)
@@ -38,7 +39,7 @@ final class StatusAPISnapshotTests: XCTestCase {
 
         assertSnapshot(try call("POST", "/v1/jobs", #"{"path": "\#(root)/src/a.mp4"}"#), named: "post-job.txt")
         _ = try call("POST", "/v1/jobs", #"{"path": "\#(root)/src/b.mkv", "pipeline": "bicubic-x2"}"#)
-        XCTAssertFalse(f.exists("src/a.mp4"), "a submitted file is claimed: moved into the work folder")
+        XCTAssertEqual(f.read("src/a.mp4"), "not a real video", "a file from a submit root is copied, never moved")
         XCTAssertTrue(f.exists("work/1/input/a.mp4"))
 
         let errors = [
