@@ -13,6 +13,8 @@ public struct EncodeSettings: Sendable, Hashable {
     public var extraOptions: [String: String]
     /// libav muxer name (e.g. "mp4", "matroska"); nil chooses with `MediaWriter.chooseFormat`.
     public var formatName: String?
+    /// Muxer options given when the header is written (e.g. image2's `update`).
+    public var muxerOptions: [String: String] = [:]
 
     public init(codec: String = "libx264", crf: Double? = 18, preset: String? = "medium",
                 pixelFormat: String? = nil, extraOptions: [String: String] = [:], formatName: String? = nil) {

@@ -16,6 +16,8 @@ final class InputLayout: @unchecked Sendable {
         let metadata: [(String, String)]
         let averageFrameRate: AVRational
         let displayMatrix: [Int32]?
+        /// HDR10 mastering display and content light level, when the stream has them.
+        let hdr: HDRMetadata?
         /// The demuxer hides it (e.g. the text track that carries mp4 chapters).
         let hidden: Bool
     }
@@ -49,6 +51,7 @@ final class InputLayout: @unchecked Sendable {
                                   metadata: dictionaryEntries(st.pointee.metadata),
                                   averageFrameRate: st.pointee.avg_frame_rate,
                                   displayMatrix: VideoStreamInfo.displayMatrix(of: st),
+                                  hdr: HDRMetadata.read(from: st),
                                   hidden: st.pointee.discard.rawValue >= AVDISCARD_ALL.rawValue))
         }
         self.streams = streams

@@ -34,4 +34,22 @@ extension MediaWriter {
         }
         return "matroska"
     }
+
+    /// True when this libav build has the encoder `name`.
+    public static func hasEncoder(_ name: String) -> Bool { avcodec_find_encoder_by_name(name) != nil }
+
+    /// Why `outputPath`'s container cannot hold `videoCodec` video (e.g. `.wav`, `.gif` for
+    /// H.264), or nil when it can or when libav does not know the extension (Matroska is used).
+    public static func unsuitableOutput(_ outputPath: String, videoCodec: String) -> String? {
+        guard let f = av_guess_format(nil, outputPath, nil) else { return nil }
+        let name = avName(f.pointee.name)
+        if f.pointee.video_codec == AV_CODEC_ID_NONE {
+            return "cannot write video to \(outputPath): the \(name) container holds no video"
+        }
+        guard let codec = avcodec_find_encoder_by_name(videoCodec) else { return nil }
+        if avformat_query_codec(f, codec.pointee.id, FF_COMPLIANCE_NORMAL) == 0 {
+            return "cannot write \(videoCodec) video to \(outputPath): the \(name) container cannot hold it (use .mkv, .mp4, or a picture name such as out_%08d.png)"
+        }
+        return nil
+    }
 }

@@ -74,11 +74,17 @@ public final class MediaWriter: @unchecked Sendable {
         var rate = vin.averageFrameRate
         if rate.num <= 0 || rate.den <= 0 { rate = source.averageFrameRate.av }
         let sar = source.sampleAspectRatio.num > 0 ? source.sampleAspectRatio.av : AVRational(num: 0, den: 1)
+        var encoderOptions = settings.extraOptions
+        if let hdr = vin.hdr, settings.codec == "libx265" {
+            // libx265 writes the HDR10 SEI from its own parameters (libav 5.1 does not pass side data).
+            let own = hdr.x265Parameters
+            encoderOptions["x265-params"] = encoderOptions["x265-params"].map { $0 + ":" + own } ?? own
+        }
         encoder = try VideoEncoder(.init(
             codecName: settings.codec, pixelFormat: pixFmt, width: width, height: height,
             timeBase: vin.timeBase, frameRate: rate, sampleAspectRatio: sar, spec: spec,
             primaries: par.color_primaries, transfer: par.color_trc,
-            crf: settings.crf, preset: settings.preset, extraOptions: settings.extraOptions,
+            crf: settings.crf, preset: settings.preset, extraOptions: encoderOptions,
             globalHeader: container.wantsGlobalHeader))
         warnings += encoder.warnings
 
@@ -90,6 +96,7 @@ public final class MediaWriter: @unchecked Sendable {
         vout.pointee.avg_frame_rate = rate
         vout.pointee.sample_aspect_ratio = sar
         vout.pointee.disposition = vin.disposition
+        if let hdr = vin.hdr { try hdr.attach(to: vout) }
         // The old encoder's name would now be wrong.
         setEntries(vin.metadata, on: &vout.pointee.metadata, except: ["encoder"])
         if let matrix = vin.displayMatrix {
@@ -99,13 +106,20 @@ public final class MediaWriter: @unchecked Sendable {
             }
         }
 
-        try copyStreams(layout)
-        try copyChapters(layout)
-        setEntries(layout.metadata, on: &container.context!.pointee.metadata, except: ["encoder"])
+        if formatName == "image2" {
+            // Pictures hold no audio, subtitles or chapters.
+            if layout.streams.contains(where: { $0.index != layout.videoStreamIndex && !$0.hidden }) {
+                warnings.append("pictures hold only the video: audio, subtitles and other streams are not written")
+            }
+        } else {
+            try copyStreams(layout)
+            try copyChapters(layout)
+            setEntries(layout.metadata, on: &container.context!.pointee.metadata, except: ["encoder"])
+        }
 
         guard let pkt = av_packet_alloc() else { throw MediaError(.writeFailed, "out of memory") }
         scratch = pkt
-        try container.writeHeader()
+        try container.writeHeader(options: settings.muxerOptions)
     }
 
     deinit {

@@ -38,12 +38,15 @@ final class OutputContainer {
     func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> { context!.pointee.streams[index]! }
 
     /// Opens the file and writes the header; stream time bases may change here.
-    func writeHeader() throws {
+    func writeHeader(options: [String: String] = [:]) throws {
         guard let ctx = context else { return }
         if format.pointee.flags & AVFMT_NOFILE == 0 {
             try check(avio_open(&ctx.pointee.pb, path, AVIO_FLAG_WRITE), .writeFailed, "cannot create \(path)")
         }
-        try check(avformat_write_header(ctx, nil), .writeFailed, "cannot write the header of \(path)")
+        var dict: OpaquePointer?
+        for (k, v) in options { av_dict_set(&dict, k, v, 0) }
+        defer { av_dict_free(&dict) }
+        try check(avformat_write_header(ctx, &dict), .writeFailed, "cannot write the header of \(path)")
         headerWritten = true
     }
 

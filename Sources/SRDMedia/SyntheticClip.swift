@@ -70,6 +70,8 @@ public enum SyntheticClip {
         public var sampleAspectRatio = Rational(num: 1, den: 1)
         /// A small text attachment (matroska only), like a font attached to subtitles.
         public var attachment = false
+        /// HDR10 metadata on the video stream (and in the bitstream, with libx265).
+        public var hdr: HDRMetadata?
         /// libav muxer name; nil guesses from the path's extension.
         public var formatName: String?
 
@@ -135,8 +137,11 @@ public enum SyntheticClip {
             rangeTag: pixFmt.isYUV ? AVColorRange(rawValue: numericCast(o.colorTags.range)) : nil,
             primaries: AVColorPrimaries(rawValue: numericCast(o.colorTags.primaries)),
             transfer: AVColorTransferCharacteristic(rawValue: numericCast(o.colorTags.transfer)),
-            crf: o.crf, preset: o.preset, extraOptions: [:], globalHeader: container.wantsGlobalHeader))
+            crf: o.crf, preset: o.preset,
+            extraOptions: o.hdr.map { o.codec == "libx265" ? ["x265-params": $0.x265Parameters] : [:] } ?? [:],
+            globalHeader: container.wantsGlobalHeader))
         let vst = try container.addStream()
+        if let hdr = o.hdr { try hdr.attach(to: vst) }
         try check(avcodec_parameters_from_context(vst.pointee.codecpar, encoder.context), .writeFailed,
                   "cannot configure the video stream of \(path)")
         vst.pointee.time_base = timeBase

@@ -32,6 +32,11 @@ public struct VideoStreamInfo: Sendable, Hashable {
     public var estimatedFrameCount: Int
     /// The stream's own frame count (an MP4/MOV index has one); 0 when the container has none.
     public var framesDeclaredByContainer: Int
+    /// HDR10 static metadata (stream side data), when present.
+    public var hdr: HDRMetadata?
+
+    /// PQ (SMPTE ST 2084) or HLG transfer, or HDR10 metadata: an HDR video.
+    public var isHDR: Bool { colorTransfer == 16 || colorTransfer == 18 || hdr != nil }
     /// Stream duration, else container duration, in seconds; 0 when unknown.
     public var durationSeconds: Double
     /// The demuxer's name, e.g. "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "image2".
@@ -66,6 +71,7 @@ extension VideoStreamInfo {
         if sar.num == 0 { sar = par.sample_aspect_ratio }
         sampleAspectRatio = Rational(num: Int(sar.num), den: Int(max(sar.den, 1)))
         rotation = Self.rotation(of: st)
+        hdr = HDRMetadata.read(from: st)
         var seconds = 0.0
         if st.pointee.duration != avNoPTS, st.pointee.duration > 0 {
             seconds = Double(st.pointee.duration) * av_q2d(st.pointee.time_base)

@@ -19,13 +19,15 @@ public struct JobSummary: Sendable, Codable, Equatable {
     public var reference: String
     public var warnings: [String]
     public var metricsDirectory: String
+    /// The video encoder and pixel format chosen ("libx265 yuv420p10le (HDR10 metadata copied)").
+    public var encoder: String?
     /// What was missing from a damaged input accepted with `--accept-damaged`; nil when complete.
     public var damage: InputShortfall?
     /// The network's backend and precision ("onednn f32"); nil for classical scalers.
     public var backend: String?
 
     enum CodingKeys: String, CodingKey {
-        case input, output, model, scale, workers, frames, fps, means, reference, warnings, backend, damage
+        case input, output, model, scale, workers, frames, fps, means, reference, warnings, backend, damage, encoder
         case inputSize = "input_size", outputSize = "output_size", wallSeconds = "wall_seconds"
         case stageMs = "stage_ms", metricsDirectory = "metrics_directory"
     }

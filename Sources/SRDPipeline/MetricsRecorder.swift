@@ -122,7 +122,8 @@ final class MetricsRecorder {
     }
 
     /// Closes metrics.jsonl and writes summary.json, the crop and report.html.
-    func finish(wallSeconds: Double, warnings: [String], output: String, damage: InputShortfall? = nil) throws -> JobSummary {
+    func finish(wallSeconds: Double, warnings: [String], output: String, damage: InputShortfall? = nil,
+                encoder: String? = nil) throws -> JobSummary {
         try? handle.close()
         var means: [String: Double] = [:]
         for (key, value) in sums where value.count > 0 { means[key] = value.sum / Double(value.count) }
@@ -147,7 +148,7 @@ final class MetricsRecorder {
             frames: frames, inputSize: inputSize, outputSize: [plan.outputWidth, plan.outputHeight],
             wallSeconds: wallSeconds, fps: Double(frames) / max(wallSeconds, 1e-9), means: means,
             stageMs: stage, reference: referenceText, warnings: warnings, metricsDirectory: directory,
-            damage: damage,
+            encoder: encoder, damage: damage,
             backend: options.model.hasSuffix(".safetensors") || options.model.hasPrefix("random:")
                 ? "\(options.execution.backend.rawValue) \(options.execution.precision.rawValue)" : nil)
         let encoder = JSONEncoder()

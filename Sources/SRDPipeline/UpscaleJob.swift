@@ -40,17 +40,16 @@ public final class UpscaleJob: @unchecked Sendable {
             if case let .file(path) = options.reference { return try MediaReader(path: path) }
             return nil
         }()
-        let temporary = try temporaryOutputPath()
-        var encode = options.encode
-        if encode.formatName == nil {
-            encode.formatName = MediaWriter.chooseFormat(outputPath: options.output, input: reader)
-        }
+        let target = OutputTarget(output: options.output)
+        try target.validate(video: reader.video, encode: options.encode)
+        let encode = target.encodeSettings(options.encode, reader: reader, codecGiven: options.codecGiven)
+        try target.prepare()
         let writer: MediaWriter
         do {
-            writer = try MediaWriter(path: temporary, reader: reader, width: plan.outputWidth,
+            writer = try MediaWriter(path: target.writePath, reader: reader, width: plan.outputWidth,
                                      height: plan.outputHeight, settings: encode)
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
+            target.discard()
             throw error
         }
         let total = reader.video.estimatedFrameCount > 0 ? reader.video.estimatedFrameCount : nil
@@ -154,24 +153,21 @@ public final class UpscaleJob: @unchecked Sendable {
         let damage: Error? = shortfall.flatMap { options.acceptDamaged ? nil : PipelineError.damagedInput($0.description) }
         if let error = producerError ?? state.error ?? buffer.error ?? damage {
             writer.close()
-            try? FileManager.default.removeItem(atPath: temporary)
+            target.discard()
             throw error
         }
         do {
             try writer.finish()
-            try Self.fsync(path: temporary)
-            if rename(temporary, options.output) != 0 {
-                throw PipelineError.outputNotWritable(options.output, String(cString: strerror(errno)))
-            }
-            Self.fsyncDirectory(of: options.output)
+            try target.commit()
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
+            target.discard()
             throw error
         }
         progress.report(JobProgress(framesDone: state.framesWritten, framesTotal: state.framesWritten, fps: Double(state.framesWritten) / max(Date().timeIntervalSince(started), 1e-9), etaSeconds: 0), final: true)
         return try metrics.finish(wallSeconds: Date().timeIntervalSince(started),
                                   warnings: reader.warnings + writer.warnings + (shortfall.map { ["\($0) (accepted: --accept-damaged)"] } ?? []),
-                                  output: options.output, damage: shortfall)
+                                  output: options.output, damage: shortfall,
+                                  encoder: "\(encode.codec) \(writer.pixelFormat)" + (reader.video.hdr != nil ? " (HDR10 metadata copied)" : ""))
     }
 
     // MARK: - Steps
@@ -215,12 +211,6 @@ public final class UpscaleJob: @unchecked Sendable {
 
     private func loadModel() throws -> SuperResolutionModel {
         try ModelResolver.load(options.model, scale: options.scale, catalog: catalog)
-    }
-
-    private func temporaryOutputPath() throws -> String {
-        let url = URL(fileURLWithPath: options.output)
-        let name = ".\(url.lastPathComponent).srd-partial-\(getpid())"
-        return url.deletingLastPathComponent().appendingPathComponent(name).path
     }
 
     /// Reads video frames from the reference until the one with `index`.

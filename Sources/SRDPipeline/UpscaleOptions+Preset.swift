@@ -66,6 +66,7 @@ extension UpscaleOptions {
             temporal: overrides.temporal ?? preset?.temporal ?? 0,
             encode: encode)
         options.backend = backend
+        options.codecGiven = overrides.codec != nil
         options.precision = precision
         return options
     }

@@ -35,6 +35,9 @@ public struct UpscaleOptions: Sendable {
     /// Keep the best-effort output of a truncated or damaged input (recorded in summary.json)
     /// instead of failing with exit 2.
     public var acceptDamaged = false
+    /// True when the caller named the encoder (`--codec`); otherwise an HDR or 10-bit HEVC input
+    /// is encoded with 10-bit libx265 instead of the preset's codec, so it stays HDR.
+    public var codecGiven = false
     /// Backend and precision of the network; each worker gets `threadsPerWorker(workers)` threads.
     public var backend: ComputeBackend = .preferred
     public var precision: ComputePrecision = .f32
@@ -61,6 +64,11 @@ public struct UpscaleOptions: Sendable {
     public var resolvedMetricsDirectory: String {
         if let metricsDirectory { return metricsDirectory }
         let url = URL(fileURLWithPath: output)
-        return url.deletingPathExtension().path + ".metrics"
+        let name = url.deletingPathExtension().lastPathComponent
+        guard ImageOutput.hasFramePattern(name) else { return url.deletingPathExtension().path + ".metrics" }
+        // A picture sequence (`out/img_%08d.png`): the pattern's stem without the frame number.
+        var stem = name.replacingOccurrences(of: #"%0?[0-9]*d"#, with: "", options: .regularExpression)
+        stem = stem.trimmingCharacters(in: CharacterSet(charactersIn: "_-. "))
+        return url.deletingLastPathComponent().appendingPathComponent((stem.isEmpty ? "frames" : stem) + ".metrics").path
     }
 }
