@@ -249,11 +249,18 @@ void srd_dnnl_conv_destroy(srd_dnnl_conv *c) {
     free(c);
 }
 
-int srd_dnnl_set_thread_count(int threads) {
+static void (*omp_setter)(int);
+static pthread_once_t omp_once = PTHREAD_ONCE_INIT;
+
+static void find_omp_setter(void) {
     // libdnnl links the OpenMP runtime; look its setter up rather than link it a second time.
-    void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
-    if (!set) return -1;
-    set(threads);
+    omp_setter = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+}
+
+int srd_dnnl_set_thread_count(int threads) {
+    pthread_once(&omp_once, find_omp_setter);
+    if (!omp_setter) return -1;
+    omp_setter(threads);
     return 0;
 }
 
