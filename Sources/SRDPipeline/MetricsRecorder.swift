@@ -1,4 +1,5 @@
 import Foundation
+import SRDEngine
 import SRDMedia
 import SRDQuality
 
@@ -149,7 +150,7 @@ final class MetricsRecorder {
             wallSeconds: wallSeconds, fps: Double(frames) / max(wallSeconds, 1e-9), means: means,
             stageMs: stage, reference: referenceText, warnings: warnings, metricsDirectory: directory,
             encoder: encoder, damage: damage,
-            backend: options.model.hasSuffix(".safetensors") || options.model.hasPrefix("random:")
+            backend: ClassicalScaler.names[options.model.lowercased()] == nil
                 ? "\(options.execution.backend.rawValue) \(options.execution.precision.rawValue)" : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
