@@ -117,7 +117,6 @@ public final class MediaReader: @unchecked Sendable {
                 continue
             case .endOfStream:
                 state = .finished
-                noteEarlyEnd()
                 continue
             case .needsInput:
                 if state == .flushing { state = .finished; continue }
@@ -175,10 +174,6 @@ public final class MediaReader: @unchecked Sendable {
         let start = formatContext?.pointee.streams[Int(videoIndex)]?.pointee.start_time ?? 0
         let startValue = start == avNoPTS ? 0 : start
         return Double(pts + duration - startValue) * video.timeBase.doubleValue
-    }
-
-    private func noteEarlyEnd() {
-        if framesDecoded == 0 { warnings.append("\(path): no video frame could be decoded") }
     }
 
     /// What is missing from the input, once `next()` has returned nil: compared with what the

@@ -29,12 +29,13 @@ extension StatusAPI {
         defer { try? DurableFiles.removeTree(folder) }
         let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
         guard fd >= 0 else { return error(.internalServerError, "cannot create \(partial): \(String(cString: strerror(errno)))") }
+        enum Failure { case overLimit, io(String) }
         var written: Int64 = 0
-        var failure: String?
+        var failure: Failure?
         do {
             for try await chunk in request.body {
                 written += Int64(chunk.readableBytes)
-                if written > limit { failure = "limit"; break }
+                if written > limit { failure = .overLimit; break }
                 let ok = chunk.withUnsafeReadableBytes { raw -> Bool in
                     var offset = 0
                     while offset < raw.count {
@@ -44,18 +45,22 @@ extension StatusAPI {
                     }
                     return true
                 }
-                if !ok { failure = "cannot write the upload: \(String(cString: strerror(errno)))"; break }
+                if !ok { failure = .io("cannot write the upload: \(String(cString: strerror(errno)))"); break }
             }
         } catch {
-            failure = "upload interrupted: \(error)"
+            failure = .io("upload interrupted: \(error)")
         }
-        if failure == nil && fsync(fd) != 0 { failure = "cannot write the upload: \(String(cString: strerror(errno)))" }
+        if failure == nil && fsync(fd) != 0 { failure = .io("cannot write the upload: \(String(cString: strerror(errno)))") }
         close(fd)
-        if failure == "limit" {
+        switch failure {
+        case .overLimit?:
             try? await discard(request.body)
             return Self.error(.contentTooLarge, "upload is over the \(limit)-byte limit (limits.max_upload_mb)")
+        case .io(let why)?:
+            return Self.error(.internalServerError, why)
+        case nil:
+            break
         }
-        if let failure { return Self.error(.internalServerError, failure) }
         guard rename(partial, final) == 0 else { return Self.error(.internalServerError, "cannot finish the upload: \(String(cString: strerror(errno)))") }
         do {
             guard let job = try await runner.claim(path: final, pipeline: pipeline, origin: .api) else {
