@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs srd as a systemd service: binary, presets, unit, user, configuration.
 # Usage (as root, from the repository): Packaging/install.sh [PREFIX]   (default /usr/local)
+# SRD_BINARY=path installs that build of srd instead of building one (Scripts/systemd-vm does so
+# in a guest without the toolchain).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PREFIX="${1:-/usr/local}"
 cd "$ROOT"
-swift build -c release --product srd
-install -Dm755 "$(swift build -c release --show-bin-path)/srd" "$PREFIX/bin/srd"
+if [ -z "${SRD_BINARY:-}" ]; then
+    swift build -c release --product srd
+    SRD_BINARY="$(swift build -c release --show-bin-path)/srd"
+fi
+install -Dm755 "$SRD_BINARY" "$PREFIX/bin/srd"
 if [ -d Pipelines ]; then
     install -d "$PREFIX/share/srd/Pipelines"
     install -m644 Pipelines/*.yaml "$PREFIX/share/srd/Pipelines/"

@@ -38,10 +38,12 @@ static inline int srd_sws_frame_to_planes(struct SwsContext *c, const AVFrame *s
                      dst, dst_stride);
 }
 
-/// Converts caller-owned planes into a frame allocated with av_frame_get_buffer.
-static inline int srd_sws_planes_to_frame(struct SwsContext *c, const uint8_t *const src[],
-                                          const int src_stride[], int src_height, AVFrame *dst) {
-    return sws_scale(c, src, src_stride, 0, src_height, dst->data, dst->linesize);
+/// Converts one horizontal slice (rows src_y ..< src_y + src_rows, given top to bottom) into dst;
+/// swscale keeps the lines its vertical filters need between calls. Returns the rows of dst
+/// completed by this call (0 is normal for an early slice), negative on error.
+static inline int srd_sws_slice_to_frame(struct SwsContext *c, const uint8_t *const src[],
+                                         const int src_stride[], int src_y, int src_rows, AVFrame *dst) {
+    return sws_scale(c, src, src_stride, src_y, src_rows, dst->data, dst->linesize);
 }
 
 /// Sets the YUV<->RGB matrix (an AVColorSpace value, which equals the SWS_CS_* index) and ranges

@@ -64,15 +64,21 @@ public final class NetworkRunner: SuperResolutionRunner {
         case .rgb:
             return executor.run(rgb)
         case .y(let formula):
-            let ycc = rgb.ycbcr(formula)
-            var y = ycc.plane(0)
+            // Chroma first, so the input-size YCbCr copy is gone before the network's buffers
+            // and the output-size planes exist (peak memory per worker at 4K output).
+            var y: PlanarImage
+            let chroma: PlanarImage
+            do {
+                let ycc = rgb.ycbcr(formula)
+                y = ycc.plane(0)
+                chroma = PlanarImage(width: rgb.width, height: rgb.height, channels: 2, data: Array(ycc.data[ycc.planeSize...]))
+                    .resized(width: ow, height: oh, scale: Double(s), kernel: .bicubic)
+            }
             if model.description.input == .bicubicUpscaled {
                 y = y.resized(width: ow, height: oh, scale: Double(s), kernel: .bicubic)
             }
             let yOut = executor.run(y)
-            let chroma = PlanarImage(width: rgb.width, height: rgb.height, channels: 2, data: Array(ycc.data[ycc.planeSize...]))
-                .resized(width: ow, height: oh, scale: Double(s), kernel: .bicubic)
-            return PlanarImage.stacking([yOut, chroma]).rgb(fromYCbCr: formula)
+            return PlanarImage.rgb(y: yOut, chroma: chroma, formula: formula)
         }
     }
 }

@@ -55,6 +55,16 @@ extension PlanarImage {
     /// Y, Cb, Cr planes (value/255) back to RGB (0...1) with the exact inverse matrix; not clamped.
     public func rgb(fromYCbCr formula: YFormula) -> PlanarImage {
         precondition(channels == 3, "rgb(fromYCbCr:) needs 3 planes")
+        return PlanarImage.rgb(y: plane(0), chroma: PlanarImage(width: width, height: height, channels: 2,
+                                                                data: Array(data[planeSize...])), formula: formula)
+    }
+
+    /// RGB from a Y plane and a two-plane Cb/Cr image of the same size, without first stacking
+    /// them into one YCbCr image: a Y model's 4K output then needs one RGB frame, not two
+    /// (100 MB less per worker at 3840x2160). Same arithmetic as `rgb(fromYCbCr:)`.
+    public static func rgb(y: PlanarImage, chroma: PlanarImage, formula: YFormula) -> PlanarImage {
+        precondition(y.channels == 1 && chroma.channels == 2 && y.width == chroma.width && y.height == chroma.height,
+                     "rgb(y:chroma:) needs a Y plane and Cb/Cr planes of one size")
         let f = formula.forward
         // Invert the 3x3 linear part.
         let a = [[f[0][1], f[0][2], f[0][3]], [f[1][1], f[1][2], f[1][3]], [f[2][1], f[2][2], f[2][3]]]
@@ -66,12 +76,12 @@ extension PlanarImage {
             [(a[1][2] * a[2][0] - a[1][0] * a[2][2]) / det, (a[0][0] * a[2][2] - a[0][2] * a[2][0]) / det, (a[0][2] * a[1][0] - a[0][0] * a[1][2]) / det],
             [(a[1][0] * a[2][1] - a[1][1] * a[2][0]) / det, (a[0][1] * a[2][0] - a[0][0] * a[2][1]) / det, (a[0][0] * a[1][1] - a[0][1] * a[1][0]) / det],
         ]
-        var out = PlanarImage(width: width, height: height, channels: 3)
-        let n = planeSize
+        var out = PlanarImage(width: y.width, height: y.height, channels: 3)
+        let n = y.planeSize
         for i in 0..<n {
-            let y = Double(data[i]) - f[0][0], cb = Double(data[n + i]) - f[1][0], cr = Double(data[2 * n + i]) - f[2][0]
+            let yv = Double(y.data[i]) - f[0][0], cb = Double(chroma.data[i]) - f[1][0], cr = Double(chroma.data[n + i]) - f[2][0]
             for k in 0..<3 {
-                out.data[k * n + i] = Float(inv[k][0] * y + inv[k][1] * cb + inv[k][2] * cr)
+                out.data[k * n + i] = Float(inv[k][0] * yv + inv[k][1] * cb + inv[k][2] * cr)
             }
         }
         return out

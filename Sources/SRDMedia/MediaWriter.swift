@@ -130,6 +130,26 @@ public final class MediaWriter: @unchecked Sendable {
     /// the `VideoFrame`'s values). A pts not after the previous one is moved just after it (with a
     /// warning), since encoders and muxers need increasing timestamps.
     public func write(image: PlanarImage, pts: Int64, duration: Int64) throws {
+        let pts = try nextPTS(pts)
+        try encoder.encode(image, pts: pts, duration: duration, sink: muxVideo)
+        framesWritten += 1
+    }
+
+    /// Encodes a frame that a packer of this writer (`makePacker()`) converted, with the same
+    /// timestamp rules as `write(image:pts:duration:)`.
+    public func write(frame: PackedFrame, pts: Int64, duration: Int64) throws {
+        let pts = try nextPTS(pts)
+        try encoder.encode(frame, pts: pts, duration: duration, sink: muxVideo)
+        framesWritten += 1
+    }
+
+    /// A converter into this writer's encoder format, for a worker thread: frames in flight can
+    /// then be kept packed (`PackedFrame`) instead of as float RGB. Packers may be used
+    /// concurrently with each other and with this writer.
+    public func makePacker() throws -> FramePacker { try encoder.makePacker() }
+
+    /// `pts`, or just after the previous one if it is not after it (with a warning).
+    private func nextPTS(_ pts: Int64) throws -> Int64 {
         guard !done else { throw MediaError(.invalidArgument, "\(path) is already finished") }
         var pts = pts
         if let last = lastPTS, pts <= last {
@@ -139,8 +159,7 @@ public final class MediaWriter: @unchecked Sendable {
             pts = last + 1
         }
         lastPTS = pts
-        try encoder.encode(image, pts: pts, duration: duration, sink: muxVideo)
-        framesWritten += 1
+        return pts
     }
 
     /// Muxes a packet from the reader unchanged (timestamps rescaled to the output stream).

@@ -28,7 +28,10 @@ final class VideoEncoder {
     private(set) var context: UnsafeMutablePointer<AVCodecContext>?
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
-    private let converter: RGBToFrameConverter
+    /// Made on the first `encode(_ image:...)`: a job whose workers pack frames never needs it
+    /// (its scratch planes are 50 MB at 3840x2160).
+    private lazy var converter: RGBToFrameConverter? = try? RGBToFrameConverter(
+        width: configuration.width, height: configuration.height, format: configuration.pixelFormat, spec: configuration.spec)
     let configuration: Configuration
     /// Options the encoder did not have (crf/preset on encoders without them).
     private(set) var warnings: [String] = []
@@ -47,7 +50,9 @@ final class VideoEncoder {
         guard c.width % xStep == 0, c.height % yStep == 0 else {
             throw MediaError(.invalidArgument, "\(c.pixelFormat.name) needs a width divisible by \(xStep) and a height divisible by \(yStep); got \(c.width)x\(c.height) (crop or pad, or use a 4:4:4 pixel format)")
         }
-        converter = try RGBToFrameConverter(width: c.width, height: c.height, format: c.pixelFormat, spec: c.spec)
+        // Fails here, before any work, if swscale cannot make this conversion.
+        _ = try RGBToFrameConverter(width: 16 << c.pixelFormat.log2ChromaW, height: 16 << c.pixelFormat.log2ChromaH,
+                                    format: c.pixelFormat, spec: c.spec)
         context = avcodec_alloc_context3(codec)
         frame = av_frame_alloc()
         packet = av_packet_alloc()
@@ -102,7 +107,32 @@ final class VideoEncoder {
         guard let frame else { return }
         // The encoder may still reference the buffer of the previous frame.
         try check(av_frame_make_writable(frame), .encodeFailed, "cannot make the encoder frame writable")
+        guard let converter else {
+            throw MediaError(.unsupported, "cannot convert RGB to \(configuration.pixelFormat.name) at \(configuration.width)x\(configuration.height)")
+        }
         try converter.convert(image, into: frame)
+        try send(frame, pts: pts, duration: duration, sink: sink)
+    }
+
+    /// Encodes a frame a `FramePacker` of this encoder's format already converted.
+    func encode(_ packed: PackedFrame, pts: Int64, duration: Int64,
+                sink: (UnsafeMutablePointer<AVPacket>) throws -> Void) throws {
+        guard packed.width == configuration.width, packed.height == configuration.height,
+              packed.frame.pointee.format == configuration.pixelFormat.format.rawValue else {
+            throw MediaError(.invalidArgument, "a \(packed.width)x\(packed.height) frame cannot go to a \(configuration.width)x\(configuration.height) \(configuration.pixelFormat.name) encoder")
+        }
+        try send(packed.frame, pts: pts, duration: duration, sink: sink)
+    }
+
+    /// A packer converting exactly as `encode(_ image:...)` does, for use on another thread.
+    func makePacker() throws -> FramePacker {
+        let c = configuration
+        return FramePacker(converter: try RGBToFrameConverter(width: c.width, height: c.height, format: c.pixelFormat, spec: c.spec))
+    }
+
+    /// Stamps timing and colour tags on `frame` and sends it.
+    private func send(_ frame: UnsafeMutablePointer<AVFrame>, pts: Int64, duration: Int64,
+                      sink: (UnsafeMutablePointer<AVPacket>) throws -> Void) throws {
         frame.pointee.pts = pts
         frame.pointee.pkt_duration = duration
         frame.pointee.color_primaries = configuration.primaries

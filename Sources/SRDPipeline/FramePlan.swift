@@ -3,52 +3,6 @@ import SRDEngine
 import SRDMedia
 import SRDQuality
 
-/// A decoded frame on its way to a worker.
-struct FrameWork {
-    var index: Int
-    var pts: Int64
-    var duration: Int64
-    /// (3, H, W) RGB 0...1 as decoded.
-    var input: PlanarImage
-    /// The matching frame of `--reference`, if any.
-    var reference: PlanarImage?
-    /// The previous decoded frame, when temporal smoothing needs the motion between the two.
-    var previousInput: PlanarImage?
-    var decodeMs: Double
-}
-
-/// Milliseconds spent on one frame in each stage.
-public struct FrameTimings: Sendable, Codable, Equatable {
-    public var decodeMs: Double = 0
-    public var srMs: Double = 0
-    public var metricsMs: Double = 0
-    public var smoothMs: Double = 0
-    public var encodeMs: Double = 0
-
-    enum CodingKeys: String, CodingKey {
-        case decodeMs = "decode_ms", srMs = "sr_ms", metricsMs = "metrics_ms"
-        case smoothMs = "smooth_ms", encodeMs = "encode_ms"
-    }
-}
-
-/// A frame back from a worker.
-struct ProcessedFrame {
-    var index: Int
-    var pts: Int64
-    var duration: Int64
-    /// (3, sH, sW) the network's output, not clamped.
-    var output: PlanarImage
-    /// (3, H, W) what the network saw.
-    var lowRes: PlanarImage
-    /// Ground truth at output size, when there is one.
-    var reference: PlanarImage?
-    /// Per-frame metrics computed by the worker (psnr_y, ssim_y, consistency_psnr_y, ...).
-    var metrics: [String: Double]
-    /// Motion from the previous frame, when temporal smoothing is on (nil for the first frame).
-    var motion: TemporalSmoother.MotionAnalysis?
-    var timings: FrameTimings
-}
-
 /// The per-frame work for one job: sizes, degradation and metrics, decided once up front.
 struct FramePlan: @unchecked Sendable {
     let scale: Int
@@ -63,11 +17,18 @@ struct FramePlan: @unchecked Sendable {
     /// Output size (what the encoder is opened with).
     let outputWidth: Int
     let outputHeight: Int
+    /// Whether workers hand the encoder-format picture to the in-order stages instead of float
+    /// RGB: when neither the temporal stage nor scoring against ground truth needs the samples.
+    let packsOutput: Bool
+    /// The frame whose crop goes into the report: the middle one when the length is known.
+    let cropIndex: Int
 
     init(options: UpscaleOptions, video: VideoStreamInfo, model: SuperResolutionModel) throws {
         scale = options.scale
         reference = options.reference
         temporal = options.temporal
+        packsOutput = options.temporal == 0 && options.reference == .none
+        cropIndex = max(video.estimatedFrameCount, 1) / 2
         switch options.reference {
         case .selfReference:
             // The input is the ground truth: mod-crop it so it divides by the scale.
@@ -103,12 +64,16 @@ struct FramePlan: @unchecked Sendable {
     /// `consistencyEvery`-th frame only, since on the whole of every 1080p frame it cost a
     /// quarter of the fast model's time (srd upscale of a 960x540 clip, metrics_ms 266 -> 109).
     static func consistencyPSNR(output: PlanarImage, lowRes: PlanarImage, scale: Int) -> Double {
-        let back = output.quantized8().luma(.bt601).resized(width: lowRes.width, height: lowRes.height, scale: 1 / Double(scale))
+        // Quantised luma in one pass (no 8-bit copy of the RGB output: 100 MB less at 4K).
+        let luma8 = output.areaLuma(.bt601, width: output.width, height: output.height, quantize8: true)
+        let back = luma8.resized(width: lowRes.width, height: lowRes.height, scale: 1 / Double(scale))
         return Metrics.psnr(Plane(back), Plane(lowRes.luma(.bt601)))
     }
 
     /// Super-resolves one frame on the worker's runner and measures what needs no neighbours.
-    func process(_ work: FrameWork, runner: SuperResolutionRunner) throws -> ProcessedFrame {
+    /// With `packsOutput`, `packer` (this worker's) converts the result to the encoder's format
+    /// here, in parallel, so the frame waits for the encoder in its compact form.
+    func process(_ work: FrameWork, runner: SuperResolutionRunner, packer: FramePacker? = nil) throws -> ProcessedFrame {
         var timings = FrameTimings()
         timings.decodeMs = work.decodeMs
         var lowRes = work.input
@@ -162,10 +127,21 @@ struct FramePlan: @unchecked Sendable {
         if work.index % Self.consistencyEvery == 0 {
             metrics["consistency_psnr_y"] = Self.consistencyPSNR(output: output, lowRes: lowRes, scale: scale)
         }
+        let flicker = groundTruth == nil ? FlickerSample(output: output, lowRes: lowRes) : nil
+        let crop = work.index == 0 || work.index == cropIndex
+            ? ReportCrop(lowRes: lowRes, output: output, reference: groundTruth, scale: scale) : nil
         timings.metricsMs = Date().timeIntervalSince(m0) * 1000
-        return ProcessedFrame(index: work.index, pts: work.pts, duration: work.duration, output: output,
-                              lowRes: lowRes, reference: groundTruth, metrics: metrics, motion: motion,
-                              timings: timings)
+        var frame = ProcessedFrame(index: work.index, pts: work.pts, duration: work.duration, output: output,
+                                   packed: nil, lowRes: temporal > 0 ? lowRes : nil,
+                                   inputSize: [lowRes.width, lowRes.height], reference: groundTruth,
+                                   metrics: metrics, motion: motion, flicker: flicker, crop: crop, timings: timings)
+        if packsOutput, let packer {
+            let p0 = Date()
+            frame.packed = try packer.pack(output)
+            frame.output = nil
+            frame.timings.encodeMs = Date().timeIntervalSince(p0) * 1000
+        }
+        return frame
     }
 }
 

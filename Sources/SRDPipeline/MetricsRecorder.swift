@@ -23,14 +23,14 @@ final class MetricsRecorder {
     private var inputSize = [0, 0]
     /// Frame whose crop goes into the report: the middle one when the length is known.
     private let cropIndex: Int
-    private var crop: (bicubic: PlanarImage, ours: PlanarImage, reference: PlanarImage?)?
+    private var crop: ReportCrop?
 
-    init(directory: String, options: UpscaleOptions, plan: FramePlan, modelName: String, expectedFrames: Int? = nil) throws {
+    init(directory: String, options: UpscaleOptions, plan: FramePlan, modelName: String) throws {
         self.directory = directory
         self.options = options
         self.plan = plan
         self.modelName = modelName
-        self.cropIndex = (expectedFrames ?? 1) / 2
+        self.cropIndex = plan.cropIndex
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -46,7 +46,7 @@ final class MetricsRecorder {
 
     /// Adds the temporal metrics to `frame`, then appends its line to metrics.jsonl.
     func record(_ frame: inout ProcessedFrame) throws {
-        inputSize = [frame.lowRes.width, frame.lowRes.height]
+        inputSize = frame.inputSize
         let t0 = Date()
         measureTemporal(&frame)
         frame.timings.metricsMs += Date().timeIntervalSince(t0) * 1000
@@ -77,49 +77,31 @@ final class MetricsRecorder {
         let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
         handle.write(data)
         handle.write(Data([0x0A]))
-        if frame.index == cropIndex || crop == nil { keepCrop(frame) }
+        if let frameCrop = frame.crop, frame.index == cropIndex || crop == nil { crop = frameCrop }
         frames += 1
     }
 
-    /// The long side of the frames the no-reference flicker is measured on.
-    static let flickerAnalysisSide = 256
-
     /// Flicker and warp error need the previous frame, so they are measured here, in order.
-    /// With ground truth the flow comes from it (EVAL-PROTOCOL.md's E_warp). Without, the output
-    /// is brought back to input size and the flow comes from the input: the "flicker" is then
-    /// what the output changes over time beyond what the input changes, at a cost that stays
-    /// small next to the network's.
+    /// With ground truth the flow comes from it (EVAL-PROTOCOL.md's E_warp). Without, output and
+    /// input are compared as the worker's `FlickerSample` (both box-averaged to at most 256 px on
+    /// the long side) and the flow comes from the input: the "flicker" is then what the output
+    /// changes over time beyond what the input changes, at a cost that stays small next to the
+    /// network's at any output size.
     private func measureTemporal(_ frame: inout ProcessedFrame) {
         let score: TemporalFrameScore?
-        if let reference = frame.reference {
-            score = temporal.push(output: frame.output.quantized8(), reference: reference)
+        if let reference = frame.reference, let output = frame.output {
+            score = temporal.push(output: output.quantized8(), reference: reference)
+        } else if let flicker = frame.flicker {
+            // Box-averaged to at most `FlickerSample.side` px on the long side by the worker.
+            score = temporal.push(output: flicker.output, reference: flicker.input)
         } else {
-            // Analysed at most `Self.flickerAnalysisSide` px on the long side: flicker is a
-            // coarse production signal, and the flow cost grows with the area.
-            let lr = frame.lowRes
-            let f = min(1, Double(Self.flickerAnalysisSide) / Double(max(lr.width, lr.height)))
-            let w = max(16, Int((Double(lr.width) * f).rounded())), h = max(16, Int((Double(lr.height) * f).rounded()))
-            let out = frame.output.quantized8().luma(.bt601).resized(width: w, height: h)
-            let input = lr.luma(.bt601).resized(width: w, height: h)
-            score = temporal.push(output: out, reference: input)
+            score = nil
         }
         if let score {
             frame.metrics["warp_error"] = score.warpError
             frame.metrics["flicker"] = score.flicker
             if frame.reference != nil { frame.metrics["reference_warp_error"] = score.referenceWarpError }
         }
-    }
-
-    private func keepCrop(_ frame: ProcessedFrame) {
-        let s = plan.scale
-        let lr = frame.lowRes
-        let cw = min(96, lr.width), ch = min(96, lr.height)
-        let x = (lr.width - cw) / 2, y = (lr.height - ch) / 2
-        let lrCrop = lr.cropped(x: x, y: y, width: cw, height: ch)
-        let bicubic = lrCrop.resized(width: cw * s, height: ch * s, scale: Double(s)).quantized8()
-        let ours = frame.output.cropped(x: x * s, y: y * s, width: cw * s, height: ch * s).quantized8()
-        let reference = frame.reference?.cropped(x: x * s, y: y * s, width: cw * s, height: ch * s)
-        crop = (bicubic, ours, reference)
     }
 
     /// Closes metrics.jsonl and writes summary.json, the crop and report.html.

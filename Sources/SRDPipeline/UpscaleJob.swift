@@ -6,9 +6,10 @@ import SRDQuality
 /// One video through the pipeline: decode -> worker pool -> in-order reassembly -> (temporal
 /// stage) -> encode, all overlapping.
 ///
-/// Threads: the caller's thread demuxes and decodes; `WorkerPool` runs the network on Dispatch;
-/// one consumer thread takes results in order, measures them, and encodes. A bounded
-/// `OrderedBuffer` keeps memory flat. The output goes to a hidden temporary name beside the
+/// Threads: the caller's thread demuxes and decodes (`decode`); `WorkerPool` runs the network on
+/// Dispatch and, where nothing later needs float samples, converts each result to the encoder's
+/// pixel format; `OutputStage`'s thread takes results in order, smooths, measures and encodes. A
+/// bounded `OrderedBuffer` of compact frames keeps memory flat. The output goes to a hidden temporary name beside the
 /// target and is renamed into place only after the trailer is written and the file is fsynced,
 /// so a failed or killed job never leaves a partial OUTPUT.
 public final class UpscaleJob: @unchecked Sendable {
@@ -53,65 +54,66 @@ public final class UpscaleJob: @unchecked Sendable {
             throw error
         }
         let total = reader.video.estimatedFrameCount > 0 ? reader.video.estimatedFrameCount : nil
-        let metrics = try MetricsRecorder(directory: options.resolvedMetricsDirectory, options: options,
-                                          plan: plan, modelName: model.name, expectedFrames: total)
+        let metrics: MetricsRecorder
+        let packers: WorkerLocal<FramePacker>
+        do {
+            metrics = try MetricsRecorder(directory: options.resolvedMetricsDirectory, options: options,
+                                          plan: plan, modelName: model.name)
+            packers = WorkerLocal(plan.packsOutput ? try (0..<options.workers).map { _ in try writer.makePacker() } : [])
+        } catch {
+            writer.close()
+            target.discard()
+            throw error
+        }
         let buffer = OrderedBuffer<Processed>(maxFramesInFlight: max(2, options.workers * 2 + 1))
         let pool = WorkerPool(model: model, workers: options.workers, tile: options.tile, execution: options.execution)
         let progress = ProgressPrinter(style: options.progress)
-
-        // Consumer: in order -> metrics -> encode.
-        /// Written by the consumer thread only; read after `consumerDone`.
-        final class ConsumerState: @unchecked Sendable {
-            var error: Error?
-            var framesWritten = 0
-            var smoother: TemporalSmoother
-            init(smoother: TemporalSmoother) { self.smoother = smoother }
-        }
-        let state = ConsumerState(smoother: plan.makeSmoother())
-        let consumerDone = DispatchSemaphore(value: 0)
-        let consumer = Thread { [self] in
-            defer { consumerDone.signal() }
-            do {
-                let t0 = Date()
-                while let item = try buffer.next() {
-                    switch item {
-                    case let .packet(packet):
-                        try writer.write(packet: packet)
-                    case var .frame(frame):
-                        if options.temporal > 0 {
-                            let s0 = Date()
-                            frame.output = state.smoother.smooth(frame.output, motion: frame.motion, lowRes: frame.lowRes, index: frame.index)
-                            frame.motion = nil
-                            // worker's motion analysis + this in-order blend
-                            frame.timings.smoothMs += Date().timeIntervalSince(s0) * 1000
-                            if let reference = frame.reference {
-                                let score = EvalProtocol.score(sr: frame.output, hr: reference,
-                                                               scale: plan.scale, extended: false)
-                                frame.metrics["psnr_y"] = score.psnrY
-                                frame.metrics["ssim_y"] = score.ssimY
-                            }
-                        }
-                        let e0 = Date()
-                        try writer.write(image: frame.output, pts: frame.pts, duration: frame.duration)
-                        frame.timings.encodeMs = Date().timeIntervalSince(e0) * 1000
-                        try metrics.record(&frame)
-                        state.framesWritten += 1
-                        let elapsed = Date().timeIntervalSince(t0)
-                        let fps = elapsed > 0 ? Double(state.framesWritten) / elapsed : 0
-                        let eta = total.flatMap { t in fps > 0 ? Double(max(t - state.framesWritten, 0)) / fps : nil }
-                        progress.report(JobProgress(framesDone: state.framesWritten, framesTotal: total, fps: fps, etaSeconds: eta))
-                    }
+        let output = OutputStage(plan: plan, writer: writer, metrics: metrics, progress: progress, total: total)
+        output.start(buffer)
+        let producerError = decode(reader, referenceReader: referenceReader, into: buffer) { work, slot in
+            pool.submit { runner in
+                do {
+                    let frame = try packers.with { try plan.process(work, runner: runner, packer: $0) }
+                    buffer.complete(slot, with: .frame(frame))
+                } catch {
+                    buffer.fail(error)
                 }
-            } catch {
-                state.error = error
-                buffer.fail(error)
             }
         }
-        consumer.stackSize = 8 << 20
-        consumer.start()
+        pool.waitUntilIdle()
+        buffer.finish()
+        output.wait()
 
-        // Producer: decode on this thread, fan frames out to the pool.
-        var producerError: Error?
+        // A truncated or damaged input is an error unless the caller accepts best effort.
+        let shortfall = producerError == nil && output.error == nil && buffer.error == nil ? reader.shortfall : nil
+        let damage: Error? = shortfall.flatMap { options.acceptDamaged ? nil : PipelineError.damagedInput($0.description) }
+        if let error = producerError ?? output.error ?? buffer.error ?? damage {
+            writer.close()
+            target.discard()
+            throw error
+        }
+        do {
+            try writer.finish()
+            try target.commit()
+        } catch {
+            target.discard()
+            throw error
+        }
+        let frames = output.framesWritten
+        progress.report(JobProgress(framesDone: frames, framesTotal: frames, fps: Double(frames) / max(Date().timeIntervalSince(started), 1e-9), etaSeconds: 0), final: true)
+        return try metrics.finish(wallSeconds: Date().timeIntervalSince(started),
+                                  warnings: reader.warnings + writer.warnings + (shortfall.map { ["\($0) (accepted: --accept-damaged)"] } ?? []),
+                                  output: options.output, damage: shortfall,
+                                  encoder: "\(encode.codec) \(writer.pixelFormat)" + (reader.video.hdr != nil ? " (HDR10 metadata copied)" : ""))
+    }
+
+    // MARK: - Steps
+
+    /// The producer, on the caller's thread: demuxes and decodes, passes packets through in order
+    /// and hands each frame (with its reference frame and, for the temporal stage, the previous
+    /// input) to `submit` with its reserved slot. Returns the error that stopped it, if any.
+    private func decode(_ reader: MediaReader, referenceReader: MediaReader?, into buffer: OrderedBuffer<Processed>,
+                        submit: (FrameWork, Int) -> Void) -> Error? {
         do {
             var d0 = Date()
             var previousInput: PlanarImage?
@@ -125,52 +127,21 @@ public final class UpscaleJob: @unchecked Sendable {
                     if let referenceReader {
                         reference = try Self.nextVideoFrame(referenceReader, index: decoded.index)
                     }
-                    guard let slot = buffer.reserveFrame() else { break }
+                    guard let slot = buffer.reserveFrame() else { return nil }
                     let work = FrameWork(index: decoded.index, pts: decoded.pts, duration: decoded.duration,
                                          input: decoded.image, reference: reference,
                                          previousInput: options.temporal > 0 ? previousInput : nil, decodeMs: decodeMs)
-                    previousInput = decoded.image
-                    pool.submit { runner in
-                        do {
-                            buffer.complete(slot, with: .frame(try plan.process(work, runner: runner)))
-                        } catch {
-                            buffer.fail(error)
-                        }
-                    }
+                    previousInput = options.temporal > 0 ? decoded.image : nil
+                    submit(work, slot)
                 }
                 d0 = Date()
             }
+            return nil
         } catch {
-            producerError = error
             buffer.fail(error)
+            return error
         }
-        pool.waitUntilIdle()
-        buffer.finish()
-        consumerDone.wait()
-
-        // A truncated or damaged input is an error unless the caller accepts best effort.
-        let shortfall = producerError == nil && state.error == nil && buffer.error == nil ? reader.shortfall : nil
-        let damage: Error? = shortfall.flatMap { options.acceptDamaged ? nil : PipelineError.damagedInput($0.description) }
-        if let error = producerError ?? state.error ?? buffer.error ?? damage {
-            writer.close()
-            target.discard()
-            throw error
-        }
-        do {
-            try writer.finish()
-            try target.commit()
-        } catch {
-            target.discard()
-            throw error
-        }
-        progress.report(JobProgress(framesDone: state.framesWritten, framesTotal: state.framesWritten, fps: Double(state.framesWritten) / max(Date().timeIntervalSince(started), 1e-9), etaSeconds: 0), final: true)
-        return try metrics.finish(wallSeconds: Date().timeIntervalSince(started),
-                                  warnings: reader.warnings + writer.warnings + (shortfall.map { ["\($0) (accepted: --accept-damaged)"] } ?? []),
-                                  output: options.output, damage: shortfall,
-                                  encoder: "\(encode.codec) \(writer.pixelFormat)" + (reader.video.hdr != nil ? " (HDR10 metadata copied)" : ""))
     }
-
-    // MARK: - Steps
 
     private func validateInput() throws {
         let path = options.input

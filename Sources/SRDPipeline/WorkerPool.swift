@@ -44,3 +44,24 @@ public final class WorkerPool: @unchecked Sendable {
     /// Blocks until every submitted job has finished.
     public func waitUntilIdle() { group.wait() }
 }
+
+/// Per-worker objects that are not the runner (a `FramePacker` with its swscale context and
+/// scratch planes): one per worker, borrowed for the length of one job on the pool. Since at most
+/// `WorkerPool.count` jobs run at once, a pool of that many never runs dry.
+final class WorkerLocal<Object>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [Object]
+
+    init(_ objects: [Object]) { idle = objects }
+
+    /// Runs `body` with an idle object; nil if none is idle (more borrowers than objects).
+    func with<R>(_ body: (Object?) throws -> R) rethrows -> R {
+        lock.lock()
+        let object = idle.popLast()
+        lock.unlock()
+        defer {
+            if let object { lock.lock(); idle.append(object); lock.unlock() }
+        }
+        return try body(object)
+    }
+}

@@ -50,7 +50,7 @@ public final class TiledExecutor {
                     unplannable[input.shape] = "\(error)"
                 }
             }
-            if let plan = plans[input.shape] { return plan.forward(input) }
+            if let plan = plans[input.shape] { return plan.forward(input, workspace: workspace) }
         }
         return program.forward(tile, workspace: workspace)
     }
