@@ -33,6 +33,11 @@ public final class NetworkModel: SuperResolutionModel {
 
     public func makeRunner() -> SuperResolutionRunner { NetworkRunner(model: self, tileSize: defaultTileSize) }
 
+    /// The receptive radius, plus the bicubic support (2 input pixels, and 2 to spare) of the
+    /// chroma upscale of Y models and of their bicubic-upscaled input.
+    public var cropMargin: Int { program.receptiveRadius + 4 }
+    public var cropAlignment: Int { max(1, program.alignment) }
+
     public func makeRunner(tileSize: Int?) -> SuperResolutionRunner { NetworkRunner(model: self, tileSize: tileSize) }
 
     public func makeRunner(tileSize: Int?, execution: ExecutionSettings) -> SuperResolutionRunner {

@@ -17,9 +17,17 @@ public protocol SuperResolutionModel: AnyObject, Sendable {
     func makeRunner(tileSize: Int?) -> SuperResolutionRunner
     /// The same with a chosen backend, precision and thread count (`ExecutionSettings`).
     func makeRunner(tileSize: Int?, execution: ExecutionSettings) -> SuperResolutionRunner
+    /// Input pixels a crop needs around the part that is kept for the kept output to equal
+    /// whole-frame output there (regions run the model on crops).
+    var cropMargin: Int { get }
+    /// Crops start on multiples of this, as tiles do (pooling networks).
+    var cropAlignment: Int { get }
 }
 
 extension SuperResolutionModel {
+    /// Classical kernels reach at most 3 input pixels (lanczos3); 4 leaves a pixel to spare.
+    public var cropMargin: Int { 4 }
+    public var cropAlignment: Int { 1 }
     public func makeRunner(tileSize: Int?) -> SuperResolutionRunner { makeRunner() }
     public func makeRunner(tileSize: Int?, execution: ExecutionSettings) -> SuperResolutionRunner { makeRunner(tileSize: tileSize) }
 }

@@ -22,6 +22,9 @@ struct FramePlan: @unchecked Sendable {
     let packsOutput: Bool
     /// The frame whose crop goes into the report: the middle one when the length is known.
     let cropIndex: Int
+    /// Where the network runs (nil: whole frames) and the upscaler that does it.
+    let regions: RegionSettings?
+    let regionUpscaler: RegionUpscaler?
 
     init(options: UpscaleOptions, video: VideoStreamInfo, model: SuperResolutionModel) throws {
         scale = options.scale
@@ -29,6 +32,11 @@ struct FramePlan: @unchecked Sendable {
         temporal = options.temporal
         packsOutput = options.temporal == 0 && options.reference == .none
         cropIndex = max(video.estimatedFrameCount, 1) / 2
+        regions = options.regions
+        regionUpscaler = options.regions.map {
+            RegionUpscaler(scale: options.scale, margin: model.cropMargin, alignment: model.cropAlignment,
+                           feather: $0.feather, classical: ClassicalScaler.names[$0.scaler] ?? .lanczos3)
+        }
         switch options.reference {
         case .selfReference:
             // The input is the ground truth: mod-crop it so it divides by the scale.
@@ -53,6 +61,19 @@ struct FramePlan: @unchecked Sendable {
     func lowResolution(of input: PlanarImage, index: Int) -> PlanarImage {
         guard case let .selfReference(degradation) = reference else { return input }
         return degradation.apply(to: EvalProtocol.modcrop(input, scale: scale), scale: scale, seed: UInt64(max(index, 0)))
+    }
+
+    /// The frame's `RegionMap` at network-input size.
+    func regionMap(_ regions: RegionSettings, lowRes: PlanarImage, mask: PlanarImage?) throws -> RegionMap {
+        switch regions.request {
+        case let .rects(rects):
+            return RegionMap(rects: rects, width: lowRes.width, height: lowRes.height)
+        case .auto:
+            return RegionMap(autoFrom: lowRes, cell: regions.cell, threshold: regions.threshold)
+        case let .mask(path):
+            guard let mask else { throw PipelineError.invalidArgument("--region-mask \(path) holds no picture") }
+            return RegionMap(maskImage: mask, width: lowRes.width, height: lowRes.height)
+        }
     }
 
     /// `consistency_psnr_y` is measured on every this-many-th frame (frame 0 included).
@@ -102,7 +123,16 @@ struct FramePlan: @unchecked Sendable {
             timings.smoothMs += Date().timeIntervalSince(a0) * 1000
         }
         let t0 = Date()
-        let output = try runner.upscale(lowRes)
+        var regionRun: (map: RegionMap, result: RegionUpscaler.Result)?
+        let output: PlanarImage
+        if let regions, let regionUpscaler {
+            let map = try regionMap(regions, lowRes: lowRes, mask: work.regionMask)
+            let result = try regionUpscaler.upscale(lowRes, map: map, runner: runner)
+            output = result.image
+            regionRun = (map, result)
+        } else {
+            output = try runner.upscale(lowRes)
+        }
         timings.srMs = Date().timeIntervalSince(t0) * 1000
 
         let m0 = Date()
@@ -123,6 +153,23 @@ struct FramePlan: @unchecked Sendable {
                 motion = TemporalSmoother.MotionAnalysis(current: analysis, previous: previous)
             }
             timings.smoothMs += Date().timeIntervalSince(a0) * 1000
+        }
+        if let (map, result) = regionRun {
+            metrics["network_fraction"] = map.fraction
+            // What the whole frame would have cost at the measured network speed, minus what
+            // this frame cost (network on the crops + classical scaler + blend).
+            if result.networkPixels > 0 {
+                metrics["region_saved_ms"] = result.networkMs * Double(lowRes.planeSize) / Double(result.networkPixels) - timings.srMs
+            }
+            if regions?.scoreInside == true, let groundTruth {
+                let s = scale, ow = output.width
+                var inside = [Bool](repeating: false, count: output.planeSize)
+                for i in 0..<inside.count { inside[i] = map.mask[((i / ow) / s) * map.width + (i % ow) / s] != 0 }
+                if let score = EvalProtocol.scoreInside(sr: output, hr: groundTruth, scale: s, inside: inside) {
+                    metrics["psnr_y_region"] = score.psnrY
+                    metrics["ssim_y_region"] = score.ssimY
+                }
+            }
         }
         if work.index % Self.consistencyEvery == 0 {
             metrics["consistency_psnr_y"] = Self.consistencyPSNR(output: output, lowRes: lowRes, scale: scale)

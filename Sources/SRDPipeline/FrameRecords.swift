@@ -14,6 +14,8 @@ struct FrameWork {
     /// The previous decoded frame, when temporal smoothing needs the motion between the two.
     var previousInput: PlanarImage?
     var decodeMs: Double
+    /// This frame's `--region-mask` picture, if any.
+    var regionMask: PlanarImage? = nil
 }
 
 /// Milliseconds spent on one frame in each stage.

@@ -15,6 +15,10 @@ import Yams
 /// backend: auto           # onednn, openblas or auto (oneDNN where it can run)
 /// precision: f32          # f32 or bf16
 /// temporal: 0             # temporal smoothing strength, 0 = off
+/// region: auto            # network only on detailed tiles (default: whole frames)
+/// region_threshold: 1.0   # detail a tile needs for the network (mean |Y - 3x3 mean|, 8-bit levels)
+/// region_feather: 16      # output pixels of the seam's blend
+/// region_scaler: lanczos  # classical scaler outside the regions
 /// encode: {codec: libx264, crf: 18, preset: medium, pix_fmt: yuv420p}
 /// ```
 public struct PipelinePreset: Codable, Sendable, Equatable {
@@ -47,8 +51,18 @@ public struct PipelinePreset: Codable, Sendable, Equatable {
     /// Convolution backend (`onednn`, `openblas`, `auto`) and precision (`f32`, `bf16`).
     public var backend: String?
     public var precision: String?
+    /// `auto` runs the network only on tiles with detail (see `RegionSettings`).
+    public var region: String?
+    public var regionThreshold: Double?
+    public var regionFeather: Int?
+    public var regionScaler: String?
     /// The folder the preset came from, for resolving relative model paths.
     public var directory: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, description, model, scale, workers, tile, temporal, encode, backend, precision, directory, region
+        case regionThreshold = "region_threshold", regionFeather = "region_feather", regionScaler = "region_scaler"
+    }
 
     public init(name: String? = nil, model: String, scale: Int? = nil, workers: Int? = nil, tile: Int? = nil,
                 temporal: Double? = nil, encode: Encode? = nil) {

@@ -41,6 +41,16 @@ public final class UpscaleJob: @unchecked Sendable {
             if case let .file(path) = options.reference { return try MediaReader(path: path) }
             return nil
         }()
+        if case let .rects(rects)? = options.regions?.request {
+            let w = plan.outputWidth / plan.scale, h = plan.outputHeight / plan.scale
+            guard !RegionMap(rects: rects, width: w, height: h).isEmpty else {
+                throw PipelineError.invalidArgument("--region \(rects.map(\.description).joined(separator: " ")) lies outside the \(w)x\(h) frame the network sees")
+            }
+        }
+        let maskReader: MediaReader? = try {
+            if case let .mask(path)? = options.regions?.request { return try MediaReader(path: path) }
+            return nil
+        }()
         let target = OutputTarget(output: options.output)
         try target.validate(video: reader.video, encode: options.encode)
         let encode = target.encodeSettings(options.encode, reader: reader, codecGiven: options.codecGiven)
@@ -70,7 +80,7 @@ public final class UpscaleJob: @unchecked Sendable {
         let progress = ProgressPrinter(style: options.progress)
         let output = OutputStage(plan: plan, writer: writer, metrics: metrics, progress: progress, total: total)
         output.start(buffer)
-        let producerError = decode(reader, referenceReader: referenceReader, into: buffer) { work, slot in
+        let producerError = decode(reader, referenceReader: referenceReader, maskReader: maskReader, into: buffer) { work, slot in
             pool.submit { runner in
                 do {
                     let frame = try packers.with { try plan.process(work, runner: runner, packer: $0) }
@@ -112,11 +122,13 @@ public final class UpscaleJob: @unchecked Sendable {
     /// The producer, on the caller's thread: demuxes and decodes, passes packets through in order
     /// and hands each frame (with its reference frame and, for the temporal stage, the previous
     /// input) to `submit` with its reserved slot. Returns the error that stopped it, if any.
-    private func decode(_ reader: MediaReader, referenceReader: MediaReader?, into buffer: OrderedBuffer<Processed>,
-                        submit: (FrameWork, Int) -> Void) -> Error? {
+    private func decode(_ reader: MediaReader, referenceReader: MediaReader?, maskReader: MediaReader?,
+                        into buffer: OrderedBuffer<Processed>, submit: (FrameWork, Int) -> Void) -> Error? {
         do {
             var d0 = Date()
             var previousInput: PlanarImage?
+            // A mask video gives one mask per frame; a picture (or a shorter video) keeps its last.
+            var mask: PlanarImage?
             while buffer.error == nil, let item = try reader.next() {
                 switch item {
                 case let .packet(packet):
@@ -128,9 +140,15 @@ public final class UpscaleJob: @unchecked Sendable {
                         reference = try Self.nextVideoFrame(referenceReader, index: decoded.index)
                     }
                     guard let slot = buffer.reserveFrame() else { return nil }
+                    if let maskReader {
+                        while let next = try maskReader.next() {
+                            if case let .frame(frame) = next { mask = frame.image; break }
+                        }
+                    }
                     let work = FrameWork(index: decoded.index, pts: decoded.pts, duration: decoded.duration,
                                          input: decoded.image, reference: reference,
-                                         previousInput: options.temporal > 0 ? previousInput : nil, decodeMs: decodeMs)
+                                         previousInput: options.temporal > 0 ? previousInput : nil, decodeMs: decodeMs,
+                                         regionMask: mask)
                     previousInput = options.temporal > 0 ? decoded.image : nil
                     submit(work, slot)
                 }

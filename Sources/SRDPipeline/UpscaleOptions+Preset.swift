@@ -20,6 +20,12 @@ public struct UpscaleOverrides: Sendable {
     /// `onednn`, `openblas` or `auto`; `f32` or `bf16`.
     public var backend: String?
     public var precision: String?
+    /// `--region` values (`auto` or `x,y,w,h`, repeatable), `--region-mask`, and their settings.
+    public var regions: [String] = []
+    public var regionMask: String?
+    public var regionFeather: Int?
+    public var regionThreshold: Double?
+    public var metricsRegion = false
 
     public init() {}
 }
@@ -68,6 +74,43 @@ extension UpscaleOptions {
         options.backend = backend
         options.codecGiven = overrides.codec != nil
         options.precision = precision
+        options.regions = try resolveRegions(overrides, preset: preset)
         return options
+    }
+
+    /// Region settings from the flags, else the preset's `region` keys; nil = whole frames.
+    private static func resolveRegions(_ o: UpscaleOverrides, preset: PipelinePreset?) throws -> RegionSettings? {
+        let request: RegionRequest
+        if let mask = o.regionMask {
+            guard o.regions.isEmpty else { throw PipelineError.invalidArgument("--region and --region-mask exclude each other") }
+            request = .mask(mask)
+        } else if !o.regions.isEmpty {
+            if o.regions.contains("auto") {
+                guard o.regions.count == 1 else { throw PipelineError.invalidArgument("--region auto cannot be combined with rectangles") }
+                request = .auto
+            } else {
+                request = .rects(try o.regions.map { text in
+                    guard let r = PixelRect(parsing: text) else {
+                        throw PipelineError.invalidArgument("--region takes x,y,w,h in input pixels (w, h > 0) or auto, got '\(text)'")
+                    }
+                    return r
+                })
+            }
+        } else if let name = preset?.region {
+            guard name == "auto" else { throw PipelineError.badPreset(preset?.name ?? "preset", "region must be auto (rectangles and masks are per file: --region, --region-mask)") }
+            request = .auto
+        } else {
+            guard !o.metricsRegion else { throw PipelineError.invalidArgument("--metrics-region needs --region or --region-mask") }
+            return nil
+        }
+        let feather = o.regionFeather ?? preset?.regionFeather ?? RegionSettings.defaultFeather
+        let threshold = o.regionThreshold ?? preset?.regionThreshold ?? RegionSettings.defaultThreshold
+        guard feather >= 0 else { throw PipelineError.invalidArgument("--region-feather must be 0 or more output pixels") }
+        guard threshold >= 0 else { throw PipelineError.invalidArgument("--region-threshold must be 0 or more") }
+        let scaler = preset?.regionScaler ?? "lanczos"
+        guard ClassicalScaler.names[scaler] != nil else {
+            throw PipelineError.badPreset(preset?.name ?? "preset", "region_scaler must be one of \(ClassicalScaler.primaryNames.joined(separator: ", "))")
+        }
+        return RegionSettings(request: request, feather: feather, threshold: threshold, scaler: scaler, scoreInside: o.metricsRegion)
     }
 }

@@ -41,6 +41,8 @@ public struct UpscaleOptions: Sendable {
     /// Backend and precision of the network; each worker gets `threadsPerWorker(workers)` threads.
     public var backend: ComputeBackend = .preferred
     public var precision: ComputePrecision = .f32
+    /// Run the network on these regions only (nil: the whole frame).
+    public var regions: RegionSettings?
 
     /// What each worker's runner uses.
     public var execution: ExecutionSettings {

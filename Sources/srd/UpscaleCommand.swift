@@ -60,6 +60,21 @@ struct UpscaleCommand: ParsableCommand {
     @Option(name: .customLong("encoder-option"), help: "Extra encoder option KEY=VALUE (repeatable).")
     var encoderOptions: [String] = []
 
+    @Option(help: "Run the network only here: x,y,w,h in input pixels (repeatable), or auto (tiles with detail, per frame); the rest gets the classical scaler (lanczos).")
+    var region: [String] = []
+
+    @Option(name: .customLong("region-mask"), help: "Run the network only where this mask is white: a picture, or a video with one mask frame per input frame.")
+    var regionMask: String?
+
+    @Option(name: .customLong("region-feather"), help: "Output pixels over which the network's output fades into the classical scaler's, inside the region (default 16).")
+    var regionFeather: Int?
+
+    @Option(name: .customLong("region-threshold"), help: "--region auto: detail a tile needs for the network (mean |Y - 3x3 mean| in 8-bit levels; default 1).")
+    var regionThreshold: Double?
+
+    @Flag(name: .customLong("metrics-region"), help: "With a reference: also score PSNR/SSIM inside the region (psnr_y_region, ssim_y_region).")
+    var metricsRegion = false
+
     @Option(help: "Compare against this high-resolution video, frame by frame.")
     var reference: String?
 
@@ -138,6 +153,11 @@ struct UpscaleCommand: ParsableCommand {
         overrides.encoderOptions = encoderOptions
         overrides.backend = backend
         overrides.precision = precision
+        overrides.regions = region
+        overrides.regionMask = regionMask
+        overrides.regionFeather = regionFeather
+        overrides.regionThreshold = regionThreshold
+        overrides.metricsRegion = metricsRegion
         var options = try UpscaleOptions.resolve(input: input, output: output, pipeline: pipeline, overrides: overrides)
         if let reference {
             options.reference = .file(reference)

@@ -1,0 +1,103 @@
+import Foundation
+import SRDEngine
+import SRDImaging
+
+/// Where a job's network runs: everywhere (the default), given rectangles, a mask picture or
+/// video, or tiles chosen per frame from the input's detail (`--region auto`).
+public enum RegionRequest: Sendable, Equatable {
+    case rects([PixelRect])
+    /// A picture (one mask for every frame) or a video (one mask frame per input frame).
+    case mask(String)
+    case auto
+}
+
+/// Region settings of a job (`--region`, `--region-mask`, preset `region*` keys).
+public struct RegionSettings: Sendable, Equatable {
+    public var request: RegionRequest
+    /// Output pixels over which the network's output fades into the classical scaler's, inside
+    /// the selected area.
+    public var feather: Int
+    /// `--region auto`: a cell needs at least this detail (mean |Y - mean3x3(Y)|, 8-bit levels).
+    public var threshold: Double
+    /// `--region auto`: cell side in input pixels.
+    public var cell: Int
+    /// The classical scaler outside the regions (lanczos by default).
+    public var scaler: String
+    /// Also score PSNR/SSIM inside the selection (`--metrics-region`).
+    public var scoreInside: Bool
+
+    public static let defaultFeather = 16
+    /// Chosen on training pictures (`Scripts/region-table calibrate`: 12 BSD200 images, fast-x2
+    /// and fast-x4): the largest threshold whose worst Y-PSNR loss stayed under 0.05 dB.
+    public static let defaultThreshold = 1.0
+    public static let defaultCell = 64
+
+    public init(request: RegionRequest, feather: Int = RegionSettings.defaultFeather,
+                threshold: Double = RegionSettings.defaultThreshold, cell: Int = RegionSettings.defaultCell,
+                scaler: String = "lanczos", scoreInside: Bool = false) {
+        self.request = request; self.feather = feather; self.threshold = threshold; self.cell = cell
+        self.scaler = scaler; self.scoreInside = scoreInside
+    }
+}
+
+/// Upscales a frame with the network on a `RegionMap`'s crops only and the classical scaler
+/// everywhere else, blended with the map's feathered weights.
+///
+/// Each crop is extended by the model's `cropMargin` (its receptive radius plus the chroma
+/// resize's support), with the origin on the model's alignment, exactly as tiles are: so where
+/// the weight is 1 the result equals whole-frame super-resolution (RegionTests).
+struct RegionUpscaler {
+    let scale: Int
+    let margin: Int
+    let alignment: Int
+    let feather: Int
+    let classical: ResizeKernel
+
+    struct Result {
+        var image: PlanarImage
+        /// Input pixels the network ran on, margins included.
+        var networkPixels: Int
+        /// Milliseconds in the network's runs.
+        var networkMs: Double
+    }
+
+    func upscale(_ lowRes: PlanarImage, map: RegionMap, runner: SuperResolutionRunner) throws -> Result {
+        let s = scale, w = lowRes.width, h = lowRes.height, ow = w * s, oh = h * s
+        if map.isFull {
+            let t0 = Date()
+            let image = try runner.upscale(lowRes)
+            return Result(image: image, networkPixels: w * h, networkMs: Date().timeIntervalSince(t0) * 1000)
+        }
+        var out = lowRes.resized(width: ow, height: oh, scale: Double(s), kernel: classical)
+        if map.isEmpty { return Result(image: out, networkPixels: 0, networkMs: 0) }
+        let weights = map.weights(scale: s, feather: feather)
+        var pixels = 0, ms = 0.0
+        for crop in map.crops() {
+            let x0 = max(0, crop.x - margin) / alignment * alignment
+            let y0 = max(0, crop.y - margin) / alignment * alignment
+            let x1 = min(w, crop.x + crop.width + margin), y1 = min(h, crop.y + crop.height + margin)
+            let t0 = Date()
+            let sr = try runner.upscale(lowRes.cropped(x: x0, y: y0, width: x1 - x0, height: y1 - y0))
+            ms += Date().timeIntervalSince(t0) * 1000
+            pixels += (x1 - x0) * (y1 - y0)
+            let sw = sr.width, sh = sr.height
+            out.data.withUnsafeMutableBufferPointer { o in
+                sr.data.withUnsafeBufferPointer { p in
+                    for c in 0..<3 {
+                        for oy in (crop.y * s)..<((crop.y + crop.height) * s) {
+                            let srRow = (c * sh + oy - y0 * s) * sw - x0 * s
+                            let outRow = (c * oh + oy) * ow
+                            for ox in (crop.x * s)..<((crop.x + crop.width) * s) {
+                                let k = weights[oy * ow + ox]
+                                guard k > 0 else { continue }
+                                let base = o[outRow + ox]
+                                o[outRow + ox] = k == 1 ? p[srRow + ox] : base + k * (p[srRow + ox] - base)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Result(image: out, networkPixels: pixels, networkMs: ms)
+    }
+}
