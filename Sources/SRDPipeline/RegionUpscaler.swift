@@ -61,6 +61,13 @@ struct RegionUpscaler {
         var networkMs: Double
     }
 
+    /// Rows per band and the column gap that splits a band's crop (input pixels): large, since
+    /// every crop pays the network's margin on each side.
+    static let band = 256
+    static let gap = 128
+    /// Crops covering at least this share of the frame run as one whole frame instead.
+    static let wholeFrameShare = 0.8
+
     func upscale(_ lowRes: PlanarImage, map: RegionMap, runner: SuperResolutionRunner) throws -> Result {
         let s = scale, w = lowRes.width, h = lowRes.height, ow = w * s, oh = h * s
         if map.isFull {
@@ -71,15 +78,25 @@ struct RegionUpscaler {
         var out = lowRes.resized(width: ow, height: oh, scale: Double(s), kernel: classical)
         if map.isEmpty { return Result(image: out, networkPixels: 0, networkMs: 0) }
         let weights = map.weights(scale: s, feather: feather)
-        var pixels = 0, ms = 0.0
-        for crop in map.crops() {
+        var runs: [(core: PixelRect, extended: PixelRect)] = map.crops(band: Self.band, gap: Self.gap).map { crop in
             let x0 = max(0, crop.x - margin) / alignment * alignment
             let y0 = max(0, crop.y - margin) / alignment * alignment
             let x1 = min(w, crop.x + crop.width + margin), y1 = min(h, crop.y + crop.height + margin)
+            return (crop, PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0))
+        }
+        // Crops that add up to most of the frame cost more than one whole-frame run (margins,
+        // more launches): run the frame once and blend the same way.
+        if runs.map({ $0.extended.width * $0.extended.height }).reduce(0, +) >= Int(Self.wholeFrameShare * Double(w * h)) {
+            let all = PixelRect(x: 0, y: 0, width: w, height: h)
+            runs = [(all, all)]
+        }
+        var pixels = 0, ms = 0.0
+        for (crop, e) in runs {
+            let (x0, y0) = (e.x, e.y)
             let t0 = Date()
-            let sr = try runner.upscale(lowRes.cropped(x: x0, y: y0, width: x1 - x0, height: y1 - y0))
+            let sr = try runner.upscale(e == PixelRect(x: 0, y: 0, width: w, height: h) ? lowRes : lowRes.cropped(x: x0, y: y0, width: e.width, height: e.height))
             ms += Date().timeIntervalSince(t0) * 1000
-            pixels += (x1 - x0) * (y1 - y0)
+            pixels += e.width * e.height
             let sw = sr.width, sh = sr.height
             out.data.withUnsafeMutableBufferPointer { o in
                 sr.data.withUnsafeBufferPointer { p in
