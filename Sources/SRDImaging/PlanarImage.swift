@@ -6,7 +6,7 @@
 /// conversion does, so network outputs can overshoot and be measured before clamping.
 ///
 /// Layout: `data[(c * height + y) * width + x]`.
-public struct PlanarImage: Sendable, Equatable {
+public struct PlanarImage: Sendable, Hashable {
     public var width: Int
     public var height: Int
     public var channels: Int

@@ -74,6 +74,9 @@ public enum SyntheticClip {
         public var hdr: HDRMetadata?
         /// libav muxer name; nil guesses from the path's extension.
         public var formatName: String?
+        /// Pictures to encode instead of the generated pattern (they set the frame count and
+        /// size): `CodecDegradation` round-trips through this.
+        public var images: [PlanarImage]?
 
         public init() {}
     }
@@ -89,7 +92,11 @@ public enum SyntheticClip {
 
     /// Writes a clip to `path`.
     @discardableResult
-    public static func write(to path: String, options o: Options) throws -> Result {
+    public static func write(to path: String, options: Options) throws -> Result {
+        var o = options
+        if let images = o.images, let first = images.first {
+            o.frames = images.count; o.width = first.width; o.height = first.height
+        }
         guard o.width > 0, o.height > 0, o.frames > 0, o.frameRate.num > 0, o.frameRate.den > 0 else {
             throw MediaError(.invalidArgument, "synthetic clip needs a positive size, frame count and rate")
         }
@@ -172,7 +179,7 @@ public enum SyntheticClip {
             try container.write(pkt)
         }
         for i in 0..<o.frames {
-            let image = render(frame: i, pattern: o.pattern, width: o.width, height: o.height)
+            let image = o.images?[i] ?? render(frame: i, pattern: o.pattern, width: o.width, height: o.height)
             try encoder.encode(image, pts: pts[i], duration: durations[i], sink: mux)
             try audio?.write(untilSeconds: Double(pts[i] + durations[i]) * av_q2d(timeBase))
         }

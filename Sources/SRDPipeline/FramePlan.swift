@@ -25,6 +25,7 @@ struct FramePlan: @unchecked Sendable {
     /// Where the network runs (nil: whole frames) and the upscaler that does it.
     let regions: RegionSettings?
     let regionUpscaler: RegionUpscaler?
+    let degradeCodec: CodecDegradation?
 
     init(options: UpscaleOptions, video: VideoStreamInfo, model: SuperResolutionModel) throws {
         scale = options.scale
@@ -33,6 +34,7 @@ struct FramePlan: @unchecked Sendable {
         packsOutput = options.temporal == 0 && options.reference == .none
         cropIndex = max(video.estimatedFrameCount, 1) / 2
         regions = options.regions
+        degradeCodec = options.degradeCodec
         regionUpscaler = options.regions.map {
             RegionUpscaler(scale: options.scale, margin: model.cropMargin, alignment: model.cropAlignment,
                            feather: $0.feather, classical: ClassicalScaler.names[$0.scaler] ?? .lanczos3)
@@ -58,9 +60,12 @@ struct FramePlan: @unchecked Sendable {
 
     /// What the network sees for a decoded frame: the frame itself, or with `--self-reference`
     /// its degraded version (deterministic per frame index, so it can be recomputed).
-    func lowResolution(of input: PlanarImage, index: Int) -> PlanarImage {
+    func lowResolution(of input: PlanarImage, index: Int) throws -> PlanarImage {
         guard case let .selfReference(degradation) = reference else { return input }
-        return degradation.apply(to: EvalProtocol.modcrop(input, scale: scale), scale: scale, seed: UInt64(max(index, 0)))
+        let seed = UInt64(max(index, 0))
+        let lr = degradation.apply(to: EvalProtocol.modcrop(input, scale: scale), scale: scale, seed: seed)
+        guard let degradeCodec else { return lr }
+        return try degradeCodec.roundTrip(lr, crf: degradeCodec.crf(seed: seed)).image
     }
 
     /// The frame's `RegionMap` at network-input size.
@@ -102,7 +107,7 @@ struct FramePlan: @unchecked Sendable {
         switch reference {
         case .selfReference:
             groundTruth = EvalProtocol.modcrop(work.input, scale: scale)
-            lowRes = lowResolution(of: work.input, index: work.index)
+            lowRes = try lowResolution(of: work.input, index: work.index)
         case .file:
             guard let ref = work.reference else { throw PipelineError.referenceMismatch("no frame \(work.index)") }
             guard ref.width == outputWidth, ref.height == outputHeight else {
@@ -147,7 +152,7 @@ struct FramePlan: @unchecked Sendable {
         var motion: TemporalSmoother.MotionAnalysis?
         if let analysis, let previousInput = work.previousInput {
             let a0 = Date()
-            let previous = analysisFrames.take(index: work.index - 1)
+            let previous = try analysisFrames.take(index: work.index - 1)
                 ?? TemporalSmoother.AnalysisFrame(lowResolution(of: previousInput, index: work.index - 1), settings: temporalSettings)
             if previous.inputWidth == analysis.inputWidth && previous.inputHeight == analysis.inputHeight {
                 motion = TemporalSmoother.MotionAnalysis(current: analysis, previous: previous)

@@ -124,7 +124,9 @@ final class MetricsRecorder {
         switch options.reference {
         case .none: referenceText = "none"
         case let .file(path): referenceText = path
-        case let .selfReference(d): referenceText = "self (bicubic x\(plan.scale), blur \(d.blurSigma), noise \(d.noiseSigma))"
+        case let .selfReference(d):
+            referenceText = "self (bicubic x\(plan.scale), blur \(d.blurSigma), noise \(d.noiseSigma)"
+                + (options.degradeCodec.map { ", \($0)" } ?? "") + ")"
         }
         let summary = JobSummary(
             input: options.input, output: output, model: modelName, scale: plan.scale, workers: options.workers,

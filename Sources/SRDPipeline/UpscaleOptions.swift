@@ -41,6 +41,9 @@ public struct UpscaleOptions: Sendable {
     /// Backend and precision of the network; each worker gets `threadsPerWorker(workers)` threads.
     public var backend: ComputeBackend = .preferred
     public var precision: ComputePrecision = .f32
+    /// With `--self-reference`: after `Degradation`, each low-resolution frame goes through this
+    /// encoder and back (CRF drawn per frame index), to measure models on compressed input.
+    public var degradeCodec: CodecDegradation?
     /// Run the network on these regions only (nil: the whole frame).
     public var regions: RegionSettings?
 

@@ -90,6 +90,9 @@ struct UpscaleCommand: ParsableCommand {
     @Option(name: .customLong("degrade-jpeg"), help: "With --self-reference: JPEG quality (1-100) of a compression round trip on the low-resolution input; 0 = none.")
     var degradeJPEG: Int = 0
 
+    @Option(name: .customLong("degrade-codec"), help: "With --self-reference: encode each low-resolution frame with this encoder and decode it back, e.g. libx264:crf=18-35 (CRF drawn per frame) or libx265:crf=28.")
+    var degradeCodec: String?
+
     @Option(name: .customLong("metrics-dir"), help: "Folder for metrics and the report (default: OUTPUT stem + .metrics).")
     var metricsDir: String?
 
@@ -164,6 +167,10 @@ struct UpscaleCommand: ParsableCommand {
         } else if selfReference {
             guard (0...100).contains(degradeJPEG) else { throw ValidationError("--degrade-jpeg is a JPEG quality, 1 to 100 (0 = none)") }
             options.reference = .selfReference(Degradation(blurSigma: degradeBlur, noiseSigma: degradeNoise, jpegQuality: degradeJPEG))
+        }
+        if let degradeCodec {
+            guard selfReference else { throw ValidationError("--degrade-codec needs --self-reference") }
+            do { options.degradeCodec = try CodecDegradation(parsing: degradeCodec) } catch { throw ValidationError("\(error)") }
         }
         options.metricsDirectory = metricsDir
         options.progress = progress
