@@ -9,9 +9,9 @@ import SRDQuality
 /// Threads: the caller's thread demuxes and decodes (`decode`); `WorkerPool` runs the network on
 /// Dispatch and, where nothing later needs float samples, converts each result to the encoder's
 /// pixel format; `OutputStage`'s thread takes results in order, smooths, measures and encodes. A
-/// bounded `OrderedBuffer` of compact frames keeps memory flat. The output goes to a hidden temporary name beside the
-/// target and is renamed into place only after the trailer is written and the file is fsynced,
-/// so a failed or killed job never leaves a partial OUTPUT.
+/// bounded `OrderedBuffer` of compact frames keeps memory flat. The output goes to a hidden
+/// temporary name beside the target and is renamed into place only after the trailer is written
+/// and the file is fsynced, so a failed or killed job never leaves a partial OUTPUT.
 public final class UpscaleJob: @unchecked Sendable {
     public let options: UpscaleOptions
     private let catalog: PresetCatalog
