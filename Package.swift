@@ -74,9 +74,9 @@ let package = Package(
         ),
         .testTarget(name: "SRDImagingTests", dependencies: ["SRDImaging", "SRDMedia"]),
         .testTarget(name: "SRDEngineTests", dependencies: ["SRDEngine"]),
-        .testTarget(name: "SRDMediaTests", dependencies: ["SRDMedia", "SRDTesting", "CFFmpeg"]),
+        .testTarget(name: "SRDMediaTests", dependencies: ["SRDMedia", "SRDImaging", "SRDTesting", "CFFmpeg"]),
         .testTarget(name: "SRDQualityTests", dependencies: ["SRDQuality", "SRDMedia"]),
-        .testTarget(name: "SRDPipelineTests", dependencies: ["SRDPipeline", "SRDEngine", "SRDMedia", "SRDQuality", "SRDTesting"]),
+        .testTarget(name: "SRDPipelineTests", dependencies: ["SRDPipeline", "SRDEngine", "SRDImaging", "SRDMedia", "SRDQuality", "SRDTesting"]),
         .testTarget(name: "SRDDaemonTests", dependencies: ["SRDDaemon", "SRDPipeline", "SRDMedia", "SRDTesting", .product(name: "Logging", package: "swift-log")], exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v5]
