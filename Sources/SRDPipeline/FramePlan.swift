@@ -25,6 +25,9 @@ struct FramePlan: @unchecked Sendable {
     /// Where the network runs (nil: whole frames) and the upscaler that does it.
     let regions: RegionSettings?
     let regionUpscaler: RegionUpscaler?
+    /// With `--region x,y,w,h`: the map and its feathered weights, the same for every frame, so
+    /// made once here instead of per frame by each worker.
+    let fixedRegion: (map: RegionMap, weights: [Float])?
     let degradeCodec: CodecDegradation?
 
     init(options: UpscaleOptions, video: VideoStreamInfo, model: SuperResolutionModel) throws {
@@ -51,6 +54,12 @@ struct FramePlan: @unchecked Sendable {
             outputWidth = video.width * scale
             outputHeight = video.height * scale
         }
+        if case let .rects(rects)? = options.regions?.request, let regions = options.regions {
+            let map = RegionMap(rects: rects, width: outputWidth / scale, height: outputHeight / scale)
+            fixedRegion = (map, map.weights(scale: scale, feather: regions.feather))
+        } else {
+            fixedRegion = nil
+        }
     }
 
     /// The in-order temporal stage for this job, with the settings the workers analyse with.
@@ -72,6 +81,7 @@ struct FramePlan: @unchecked Sendable {
     func regionMap(_ regions: RegionSettings, lowRes: PlanarImage, mask: PlanarImage?) throws -> RegionMap {
         switch regions.request {
         case let .rects(rects):
+            if let fixed = fixedRegion?.map, fixed.width == lowRes.width, fixed.height == lowRes.height { return fixed }
             return RegionMap(rects: rects, width: lowRes.width, height: lowRes.height)
         case .auto:
             return RegionMap(autoFrom: lowRes, cell: regions.cell, threshold: regions.threshold)
@@ -132,7 +142,8 @@ struct FramePlan: @unchecked Sendable {
         let output: PlanarImage
         if let regions, let regionUpscaler {
             let map = try regionMap(regions, lowRes: lowRes, mask: work.regionMask)
-            let result = try regionUpscaler.upscale(lowRes, map: map, runner: runner)
+            let weights = fixedRegion.flatMap { $0.map == map ? $0.weights : nil }
+            let result = try regionUpscaler.upscale(lowRes, map: map, weights: weights, runner: runner)
             output = result.image
             regionRun = (map, result)
         } else {

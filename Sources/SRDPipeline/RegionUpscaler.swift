@@ -68,7 +68,9 @@ struct RegionUpscaler {
     /// Crops covering at least this share of the frame run as one whole frame instead.
     static let wholeFrameShare = 0.8
 
-    func upscale(_ lowRes: PlanarImage, map: RegionMap, runner: SuperResolutionRunner) throws -> Result {
+    /// - Parameter weights: `map.weights(scale:feather:)` when the caller made them once for
+    ///   every frame (fixed rectangles); nil computes them for this frame's map.
+    func upscale(_ lowRes: PlanarImage, map: RegionMap, weights: [Float]? = nil, runner: SuperResolutionRunner) throws -> Result {
         let s = scale, w = lowRes.width, h = lowRes.height, ow = w * s, oh = h * s
         if map.isFull {
             let t0 = Date()
@@ -77,7 +79,7 @@ struct RegionUpscaler {
         }
         var out = lowRes.resized(width: ow, height: oh, scale: Double(s), kernel: classical)
         if map.isEmpty { return Result(image: out, networkPixels: 0, networkMs: 0) }
-        let weights = map.weights(scale: s, feather: feather)
+        let weights = weights ?? map.weights(scale: s, feather: feather)
         var runs: [(core: PixelRect, extended: PixelRect)] = map.crops(band: Self.band, gap: Self.gap).map { crop in
             let x0 = max(0, crop.x - margin) / alignment * alignment
             let y0 = max(0, crop.y - margin) / alignment * alignment

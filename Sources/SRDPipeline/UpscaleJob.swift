@@ -41,9 +41,9 @@ public final class UpscaleJob: @unchecked Sendable {
             if case let .file(path) = options.reference { return try MediaReader(path: path) }
             return nil
         }()
-        if case let .rects(rects)? = options.regions?.request {
-            let w = plan.outputWidth / plan.scale, h = plan.outputHeight / plan.scale
-            guard !RegionMap(rects: rects, width: w, height: h).isEmpty else {
+        if case let .rects(rects)? = options.regions?.request, let fixed = plan.fixedRegion {
+            let w = fixed.map.width, h = fixed.map.height
+            guard !fixed.map.isEmpty else {
                 throw PipelineError.invalidArgument("--region \(rects.map(\.description).joined(separator: " ")) lies outside the \(w)x\(h) frame the network sees")
             }
         }
