@@ -6,9 +6,12 @@ network is written as an ONNX graph with random weights, the same layers srd bui
 (Sources/SRDEngine/Models): EDSR-baseline x2 (16 residual blocks, 64 features, RGB), SRDFast
 32x4 x2 (the fast-x2 architecture, Y) and FSRCNN 56-12-4 x2 (Y). ONNX Runtime and OpenVINO run the
 graph (OpenVINO in f32 and in its default precision, which is bf16 on CPUs with AVX512_BF16);
-PyTorch runs when it is installed (optional: a large download). srd runs `srd bench` with each
-backend. Rounds interleave every runtime, so a load change hits all; the table gives medians
-and each runtime's ratio to the fastest srd row. Threads: the same count for every runtime.
+PyTorch runs the same graph through torch.nn.functional (`TorchGraph`), in f32 and under bf16
+autocast (channels-last, inference mode). srd runs `srd bench` with each backend and, on
+oneDNN, each `--precisions` value (int8 and auto use the weight file's calibration and recorded
+choice, so the random-weight EDSR runs those in f32). Rounds interleave every runtime, so a load
+change hits all; the table gives medians and each runtime's ratio to the fastest srd row.
+Threads: the same count for every runtime.
 """
 import argparse
 import json
@@ -70,6 +73,42 @@ class Graph:
         m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
         m.ir_version = 8
         return m
+
+
+class TorchGraph:
+    """Runs one of the ONNX graphs above in PyTorch (torch.nn.functional, channels-last, no
+    gradients): the same weights and layers, without a converter package."""
+
+    def __init__(self, model, torch):
+        self.torch, self.F = torch, torch.nn.functional
+        self.consts = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in model.graph.initializer}
+        self.nodes = list(model.graph.node)
+        self.output = model.graph.output[0].name
+
+    def __call__(self, x):
+        F, v = self.F, dict(self.consts)
+        v["x"] = x
+        with self.torch.inference_mode():
+            for n in self.nodes:
+                a = {at.name: helper.get_attribute_value(at) for at in n.attribute}
+                i = [v[k] for k in n.input]
+                if n.op_type == "Conv":
+                    y = F.conv2d(i[0], i[1], i[2], stride=a["strides"][0], padding=a["pads"][0])
+                elif n.op_type == "ConvTranspose":
+                    y = F.conv_transpose2d(i[0], i[1], i[2], stride=a["strides"][0], padding=a["pads"][0],
+                                           output_padding=a["output_padding"][0])
+                elif n.op_type == "PRelu":
+                    y = F.prelu(i[0], i[1].reshape(-1))
+                elif n.op_type == "Relu":
+                    y = F.relu(i[0])
+                elif n.op_type == "Add":
+                    y = i[0] + i[1]
+                elif n.op_type == "DepthToSpace":
+                    y = F.pixel_shuffle(i[0], a["blocksize"])
+                else:
+                    raise ValueError(f"TorchGraph: no {n.op_type}")
+                v[n.output[0]] = y
+            return v[self.output]
 
 
 def edsr_baseline(w, h, blocks=16, f=64, scale=2):
@@ -139,14 +178,23 @@ def runners(model_path, x, threads, want_torch):
     if want_torch:
         try:
             import torch
-            from onnx2torch import convert  # noqa: F401  (not required; see below)
         except ImportError:
-            pass
+            torch = None
+        if torch is not None:
+            torch.set_num_threads(threads)
+            net = TorchGraph(onnx.load(model_path), torch)
+            tx = torch.from_numpy(x).contiguous(memory_format=torch.channels_last)
+            out[f"PyTorch {torch.__version__.split('+')[0]} f32"] = lambda: net(tx)
+            def bf16():
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    return net(tx)
+            out[f"PyTorch {torch.__version__.split('+')[0]} bf16 autocast"] = bf16
     return out
 
 
-def srd_time(srd, args, backend, threads, iterations):
-    cmd = [srd, "bench", *args, "--iterations", str(iterations), "--backend", backend, "--json", "--workers", "0"]
+def srd_time(srd, args, backend, precision, threads, iterations):
+    cmd = [srd, "bench", *args, "--iterations", str(iterations), "--backend", backend, "--precision", precision,
+           "--json", "--workers", "0"]
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -158,6 +206,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--iterations", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--precisions", default="f32,bf16,auto", help="srd bench --precision values for oneDNN")
+    ap.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when installed")
     ap.add_argument("--only", default="", help="comma-separated network names (prefixes)")
     a = ap.parse_args()
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -173,18 +223,20 @@ def main():
         onnx.save(build(w, h), path)
         ch = 3 if name.startswith("EDSR") else 1
         x = RNG.random((1, ch, h, w), dtype=np.float32)
-        peers = runners(path, x, a.threads, False)
-        times = {k: [] for k in ["srd onednn", "srd openblas", *peers]}
+        peers = runners(path, x, a.threads, not a.no_torch)
+        configs = [("onednn", p) for p in a.precisions.split(",")] + [("openblas", "f32")]
+        times = {f"srd {b} {p}": [] for b, p in configs}
+        times.update({k: [] for k in peers})
         info = {}
         for _ in range(a.rounds):
-            for backend in ["onednn", "openblas"]:
-                j = srd_time(a.srd, args, backend, a.threads, a.iterations)
-                times[f"srd {backend}"].append(j["ms_per_frame"])
+            for backend, precision in configs:
+                j = srd_time(a.srd, args, backend, precision, a.threads, a.iterations)
+                times[f"srd {backend} {precision}"].append(j["ms_per_frame"])
                 info[backend] = j
             for label, fn in peers.items():
                 times[label].append(timed(fn, a.iterations))
         med = {k: statistics.median(v) for k, v in times.items()}
-        best_srd = min(med["srd onednn"], med["srd openblas"])
+        best_srd = min(v for k, v in med.items() if k.startswith("srd "))
         print(f"\n### {name}, {w}x{h} (oneDNN ISA: {info['onednn'].get('onednn_isa', '?')})\n")
         print("| runtime | ms per frame (median) | ratio to srd's best |")
         print("|---|---:|---:|")

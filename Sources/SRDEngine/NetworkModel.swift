@@ -15,6 +15,8 @@ public final class NetworkModel: SuperResolutionModel {
     public let flopsPerOutputPixel: Double
     /// Tile size (input pixels of the network) that `makeRunner()` uses; nil runs whole frames.
     public let defaultTileSize: Int?
+    /// Activation ranges for int8 inference, when the weight file has them.
+    public let int8Calibration: Int8Calibration?
 
     public init(description: ModelDescription, program: Program, parameters: Parameters, defaultTileSize: Int? = TiledExecutor.defaultTileSize) {
         Engine.configureDefaults()
@@ -24,6 +26,7 @@ public final class NetworkModel: SuperResolutionModel {
         self.program = program
         self.parameters = parameters
         self.defaultTileSize = defaultTileSize
+        int8Calibration = Int8Calibration(metadata: description.extraMetadata)
         // FLOPs at a reference size (exact per pixel for sizes that are multiples of the alignment).
         let side = 24 * max(program.alignment, 1)
         let outPixels = Double(side * side * description.scale * description.scale)
@@ -37,6 +40,10 @@ public final class NetworkModel: SuperResolutionModel {
     /// chroma upscale of Y models and of their bicubic-upscaled input.
     public var cropMargin: Int { program.receptiveRadius + 4 }
     public var cropAlignment: Int { max(1, program.alignment) }
+
+    public var recordedPrecision: ComputePrecision? {
+        description.extraMetadata[PrecisionRequest.metadataKey].flatMap(ComputePrecision.init(rawValue:))
+    }
 
     public func makeRunner(tileSize: Int?) -> SuperResolutionRunner { NetworkRunner(model: self, tileSize: tileSize) }
 
@@ -57,7 +64,7 @@ public final class NetworkRunner: SuperResolutionRunner {
 
     public init(model: NetworkModel, tileSize: Int?, execution: ExecutionSettings = .default) {
         self.model = model
-        executor = TiledExecutor(program: model.program, tileSize: tileSize, execution: execution)
+        executor = TiledExecutor(program: model.program, tileSize: tileSize, execution: execution, calibration: model.int8Calibration)
     }
 
     public func upscale(_ rgb: PlanarImage) throws -> PlanarImage {

@@ -22,12 +22,16 @@ public protocol SuperResolutionModel: AnyObject, Sendable {
     var cropMargin: Int { get }
     /// Crops start on multiples of this, as tiles do (pooling networks).
     var cropAlignment: Int { get }
+    /// The precision `--precision auto` runs, as measured and recorded for this model's weights
+    /// (`PrecisionRequest`); nil when none was recorded (auto then runs f32).
+    var recordedPrecision: ComputePrecision? { get }
 }
 
 extension SuperResolutionModel {
     /// Classical kernels reach at most 3 input pixels (lanczos3); 4 leaves a pixel to spare.
     public var cropMargin: Int { 4 }
     public var cropAlignment: Int { 1 }
+    public var recordedPrecision: ComputePrecision? { nil }
     public func makeRunner(tileSize: Int?) -> SuperResolutionRunner { makeRunner() }
     public func makeRunner(tileSize: Int?, execution: ExecutionSettings) -> SuperResolutionRunner { makeRunner(tileSize: tileSize) }
 }

@@ -13,6 +13,9 @@ struct srd_dnnl_conv {
     dnnl_stream_t stream;
     dnnl_primitive_t primitive;
     dnnl_memory_t src, weights, bias, dst, skip, slopes;
+    /// bf16 kernels given an f32 source: the caller's f32 tensor and its conversion into `src`.
+    dnnl_memory_t user_src;
+    dnnl_primitive_t src_reorder;
     int prelu_index, skip_index;
     int oh, ow;
     char implementation[128];
@@ -57,14 +60,16 @@ static const char *status_text(dnnl_status_t s) {
 static srd_dnnl_conv *make_kernel(int transposed, int ic, int oc, int h, int w, int kh, int kw, int stride,
                                   int pad_t, int pad_lft, int pad_b, int pad_rr, int dilation,
                                   const float *weights, const float *bias,
-                                  srd_dnnl_post_ops post, int precision,
-                                  char *error, int error_length) {
+                                  srd_dnnl_post_ops post, int precision, int types,
+                                  float in_scale, int in_zero, char *error, int error_length) {
     srd_dnnl_conv *c = calloc(1, sizeof(*c));
     dnnl_primitive_attr_t attr = NULL;
     dnnl_post_ops_t ops = NULL;
     dnnl_primitive_desc_t pd = NULL, rpd = NULL;
     dnnl_primitive_t reorder = NULL;
     dnnl_memory_t user_weights = NULL;
+    int8_t *q_weights = NULL;
+    float *w_scales = NULL, *q_bias = NULL;
     if (!c) { if (error) snprintf(error, (size_t)error_length, "out of memory"); return NULL; }
     c->prelu_index = c->skip_index = -1;
     dnnl_engine_t eng = engine();
@@ -88,11 +93,40 @@ static srd_dnnl_conv *make_kernel(int transposed, int ic, int oc, int h, int w, 
         pad_r[0] = (c->oh - 1) * stride + ekh - h - pad_t;
         pad_r[1] = (c->ow - 1) * stride + ekw - w - pad_lft;
     }
-    dnnl_memory_desc_t src_md, dst_md, w_any, b_md, w_user_md;
-    TRY(dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, dnnl_f32, dnnl_nhwc), "source layout");
-    TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dnnl_f32, dnnl_nhwc), "destination layout");
-    TRY(dnnl_memory_desc_init_by_tag(&w_any, 4, w_dims, dnnl_f32, dnnl_format_tag_any), "weight layout");
-    TRY(dnnl_memory_desc_init_by_tag(&w_user_md, 4, w_dims, dnnl_f32, transposed ? dnnl_iohw : dnnl_oihw), "weight layout");
+    int bf16 = precision == SRD_DNNL_BF16, int8 = precision == SRD_DNNL_INT8 && !transposed;
+    dnnl_data_type_t compute = bf16 ? dnnl_bf16 : dnnl_f32;
+    dnnl_data_type_t src_type = int8 ? dnnl_u8 : compute;
+    dnnl_data_type_t w_type = int8 ? dnnl_s8 : compute;
+    dnnl_data_type_t dst_type = bf16 && (types & SRD_DNNL_DST_BF16) ? dnnl_bf16 : dnnl_f32;
+    dnnl_data_type_t skip_type = bf16 && (types & SRD_DNNL_SKIP_BF16) ? dnnl_bf16 : dnnl_f32;
+    dnnl_memory_desc_t src_md, user_src_md, dst_md, skip_md, w_any, b_md, w_user_md;
+    TRY(dnnl_memory_desc_init_by_tag(&src_md, 4, src_dims, src_type, dnnl_nhwc), "source layout");
+    TRY(dnnl_memory_desc_init_by_tag(&user_src_md, 4, src_dims, dnnl_f32, dnnl_nhwc), "source layout");
+    TRY(dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_dims, dst_type, dnnl_nhwc), "destination layout");
+    TRY(dnnl_memory_desc_init_by_tag(&skip_md, 4, dst_dims, skip_type, dnnl_nhwc), "skip layout");
+    TRY(dnnl_memory_desc_init_by_tag(&w_any, 4, w_dims, w_type, dnnl_format_tag_any), "weight layout");
+    TRY(dnnl_memory_desc_init_by_tag(&w_user_md, 4, w_dims, int8 ? dnnl_s8 : dnnl_f32, transposed ? dnnl_iohw : dnnl_oihw), "weight layout");
+    if (int8) {
+        // Per-output-channel symmetric weight quantization; the kernel computes
+        // scale[o] * (sum(q_src * q_w) + bias'[o]) (oneDNN 2.x adds the bias before the scale).
+        long per = (long)ic * kh * kw;
+        q_weights = malloc((size_t)(oc * per));
+        w_scales = malloc(sizeof(float) * (size_t)oc);
+        q_bias = malloc(sizeof(float) * (size_t)oc);
+        if (!q_weights || !w_scales || !q_bias) { if (error) snprintf(error, (size_t)error_length, "out of memory"); goto fail; }
+        for (int o = 0; o < oc; o++) {
+            float m = 0;
+            for (long k = 0; k < per; k++) { float a = weights[o * per + k]; m = a > m ? a : (-a > m ? -a : m); }
+            float ws = m > 0 ? m / 127.0f : 1.0f;
+            for (long k = 0; k < per; k++) {
+                float q = weights[o * per + k] / ws;
+                q = q > 127 ? 127 : (q < -127 ? -127 : q);
+                q_weights[o * per + k] = (int8_t)(q >= 0 ? q + 0.5f : q - 0.5f);
+            }
+            w_scales[o] = in_scale * ws;
+            q_bias[o] = (bias ? bias[o] : 0.0f) / w_scales[o];
+        }
+    }
     TRY(dnnl_memory_desc_init_by_tag(&b_md, 1, b_dims, dnnl_f32, dnnl_x), "bias layout");
 
     dnnl_convolution_desc_t desc;
@@ -107,9 +141,9 @@ static srd_dnnl_conv *make_kernel(int transposed, int ic, int oc, int h, int w, 
     }
 
     TRY(dnnl_primitive_attr_create(&attr), "attributes");
-    if (precision == SRD_DNNL_BF16) {
-        // f32 in and out, bf16 multiplications with f32 accumulation inside the kernel.
-        TRY(dnnl_primitive_attr_set_fpmath_mode(attr, dnnl_fpmath_mode_bf16), "bf16 math mode");
+    if (int8) {
+        TRY(dnnl_primitive_attr_set_output_scales(attr, oc, 1 << 1, w_scales), "int8 output scales");
+        if (in_zero != 0) TRY(dnnl_primitive_attr_set_zero_points(attr, DNNL_ARG_SRC, 1, 0, &in_zero), "int8 source zero point");
     }
     TRY(dnnl_post_ops_create(&ops), "post-ops");
     int index = 0;
@@ -125,7 +159,7 @@ static srd_dnnl_conv *make_kernel(int transposed, int ic, int oc, int h, int w, 
             TRY(dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_linear, post.skip_scale, 0.0f), "scale post-op");
             index++;
         }
-        TRY(dnnl_post_ops_append_binary(ops, dnnl_binary_add, &dst_md), "residual-add post-op");
+        TRY(dnnl_post_ops_append_binary(ops, dnnl_binary_add, &skip_md), "residual-add post-op");
         c->skip_index = index++;
     }
     TRY(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops");
@@ -141,7 +175,7 @@ static srd_dnnl_conv *make_kernel(int transposed, int ic, int oc, int h, int w, 
     TRY(dnnl_stream_create(&c->stream, eng, dnnl_stream_default_flags), "stream");
 
     // Weights: PyTorch's OIHW, re-laid once into the kernel's format.
-    TRY(dnnl_memory_create(&user_weights, &w_user_md, eng, (void *)weights), "weights");
+    TRY(dnnl_memory_create(&user_weights, &w_user_md, eng, int8 ? (void *)q_weights : (void *)weights), "weights");
     TRY(dnnl_memory_create(&c->weights, w_md, eng, DNNL_MEMORY_ALLOCATE), "weights");
     TRY(dnnl_reorder_primitive_desc_create(&rpd, &w_user_md, eng, w_md, eng, NULL), "weight reorder");
     TRY(dnnl_primitive_create(&reorder, rpd), "weight reorder");
@@ -152,7 +186,7 @@ static srd_dnnl_conv *make_kernel(int transposed, int ic, int oc, int h, int w, 
     TRY(dnnl_memory_create(&c->bias, &b_md, eng, DNNL_MEMORY_ALLOCATE), "bias");
     void *bias_handle = NULL;
     TRY(dnnl_memory_get_data_handle(c->bias, &bias_handle), "bias");
-    for (int o = 0; o < oc; o++) ((float *)bias_handle)[o] = bias ? bias[o] : 0.0f;
+    for (int o = 0; o < oc; o++) ((float *)bias_handle)[o] = int8 ? q_bias[o] : (bias ? bias[o] : 0.0f);
 
     if (c->prelu_index >= 0) {
         dnnl_dims_t s_dims = {1, post.prelu_count > 1 ? oc : 1, 1, 1};
@@ -163,19 +197,46 @@ static srd_dnnl_conv *make_kernel(int transposed, int ic, int oc, int h, int w, 
         TRY(dnnl_memory_get_data_handle(c->slopes, &s), "PReLU slopes");
         memcpy(s, post.prelu_slopes, sizeof(float) * (size_t)(post.prelu_count > 1 ? oc : 1));
     }
-    TRY(dnnl_memory_create(&c->src, &src_md, eng, DNNL_MEMORY_NONE), "source");
+    if ((bf16 && !(types & SRD_DNNL_SRC_BF16)) || int8) {
+        // The kernel's own bf16 / int8 copy of an f32 source, converted at each run
+        // (int8: q = saturate(round(x / in_scale))).
+        dnnl_primitive_desc_t spd = NULL;
+        dnnl_primitive_attr_t rattr = NULL;
+        TRY(dnnl_memory_create(&c->src, &src_md, eng, DNNL_MEMORY_ALLOCATE), "low-precision source");
+        TRY(dnnl_memory_create(&c->user_src, &user_src_md, eng, DNNL_MEMORY_NONE), "source");
+        if (int8) {
+            float inverse = 1.0f / in_scale;
+            TRY(dnnl_primitive_attr_create(&rattr), "attributes");
+            dnnl_primitive_attr_set_output_scales(rattr, 1, 0, &inverse);
+            if (in_zero != 0) dnnl_primitive_attr_set_zero_points(rattr, DNNL_ARG_DST, 1, 0, &in_zero);
+        }
+        dnnl_status_t st = dnnl_reorder_primitive_desc_create(&spd, &user_src_md, eng, &src_md, eng, rattr);
+        if (rattr) dnnl_primitive_attr_destroy(rattr);
+        TRY(st, "source conversion");
+        st = dnnl_primitive_create(&c->src_reorder, spd);
+        dnnl_primitive_desc_destroy(spd);
+        TRY(st, "source conversion");
+    } else {
+        TRY(dnnl_memory_create(&c->src, &src_md, eng, DNNL_MEMORY_NONE), "source");
+    }
     TRY(dnnl_memory_create(&c->dst, &dst_md, eng, DNNL_MEMORY_NONE), "destination");
-    if (c->skip_index >= 0) TRY(dnnl_memory_create(&c->skip, &dst_md, eng, DNNL_MEMORY_NONE), "skip");
+    if (c->skip_index >= 0) TRY(dnnl_memory_create(&c->skip, &skip_md, eng, DNNL_MEMORY_NONE), "skip");
 
     dnnl_primitive_destroy(reorder);
     dnnl_primitive_desc_destroy(rpd);
     dnnl_memory_destroy(user_weights);
+    free(q_weights);
+    free(w_scales);
+    free(q_bias);
     dnnl_primitive_desc_destroy(pd);
     dnnl_post_ops_destroy(ops);
     dnnl_primitive_attr_destroy(attr);
     return c;
 
 fail:
+    free(q_weights);
+    free(w_scales);
+    free(q_bias);
     if (reorder) dnnl_primitive_destroy(reorder);
     if (rpd) dnnl_primitive_desc_destroy(rpd);
     if (user_weights) dnnl_memory_destroy(user_weights);
@@ -189,19 +250,28 @@ fail:
 srd_dnnl_conv *srd_dnnl_conv_create(int ic, int oc, int h, int w, int kh, int kw, int stride,
                                     int pad_h, int pad_w, int dilation,
                                     const float *weights, const float *bias,
-                                    srd_dnnl_post_ops post, int precision,
+                                    srd_dnnl_post_ops post, int precision, int types,
                                     char *error, int error_length) {
     return make_kernel(0, ic, oc, h, w, kh, kw, stride, pad_h, pad_w, pad_h, pad_w, dilation, weights, bias, post,
-                       precision, error, error_length);
+                       precision, types, 1.0f, 0, error, error_length);
+}
+
+srd_dnnl_conv *srd_dnnl_conv_create_int8(int ic, int oc, int h, int w, int kh, int kw, int stride,
+                                         int pad_h, int pad_w, int dilation,
+                                         const float *weights, const float *bias,
+                                         srd_dnnl_post_ops post, float input_scale, int input_zero,
+                                         char *error, int error_length) {
+    return make_kernel(0, ic, oc, h, w, kh, kw, stride, pad_h, pad_w, pad_h, pad_w, dilation, weights, bias, post,
+                       SRD_DNNL_INT8, 0, input_scale, input_zero, error, error_length);
 }
 
 srd_dnnl_conv *srd_dnnl_deconv_create(int ic, int oc, int h, int w, int kh, int kw, int stride,
                                       int pad_t, int pad_l, int pad_b, int pad_r, int dilation,
-                                      const float *weights, const float *bias, int precision,
+                                      const float *weights, const float *bias, int precision, int types,
                                       char *error, int error_length) {
     srd_dnnl_post_ops none = {0};
     return make_kernel(1, ic, oc, h, w, kh, kw, stride, pad_t, pad_l, pad_b, pad_r, dilation, weights, bias, none,
-                       precision, error, error_length);
+                       precision, types, 1.0f, 0, error, error_length);
 }
 
 void srd_dnnl_conv_output_size(const srd_dnnl_conv *conv, int *oh, int *ow) {
@@ -211,11 +281,17 @@ void srd_dnnl_conv_output_size(const srd_dnnl_conv *conv, int *oh, int *ow) {
 
 const char *srd_dnnl_conv_implementation(const srd_dnnl_conv *conv) { return conv->implementation; }
 
-int srd_dnnl_conv_execute(srd_dnnl_conv *c, const float *src, float *dst, const float *skip,
+int srd_dnnl_conv_execute(srd_dnnl_conv *c, const void *src, void *dst, const void *skip,
                           char *error, int error_length) {
     dnnl_exec_arg_t args[7];
     int n = 0;
-    TRY(dnnl_memory_set_data_handle(c->src, (void *)src), "source");
+    if (c->src_reorder) {
+        TRY(dnnl_memory_set_data_handle(c->user_src, (void *)src), "source");
+        dnnl_exec_arg_t rargs[2] = {{DNNL_ARG_FROM, c->user_src}, {DNNL_ARG_TO, c->src}};
+        TRY(dnnl_primitive_execute(c->src_reorder, c->stream, 2, rargs), "source conversion");
+    } else {
+        TRY(dnnl_memory_set_data_handle(c->src, (void *)src), "source");
+    }
     TRY(dnnl_memory_set_data_handle(c->dst, dst), "destination");
     args[n++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, c->src};
     args[n++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, c->weights};
@@ -240,6 +316,8 @@ void srd_dnnl_conv_destroy(srd_dnnl_conv *c) {
     if (!c) return;
     if (c->primitive) dnnl_primitive_destroy(c->primitive);
     if (c->src) dnnl_memory_destroy(c->src);
+    if (c->user_src) dnnl_memory_destroy(c->user_src);
+    if (c->src_reorder) dnnl_primitive_destroy(c->src_reorder);
     if (c->weights) dnnl_memory_destroy(c->weights);
     if (c->bias) dnnl_memory_destroy(c->bias);
     if (c->dst) dnnl_memory_destroy(c->dst);
@@ -270,7 +348,7 @@ int srd_dnnl_self_test(char *error, int error_length) {
     float weights[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0}, src[16], dst[16];
     for (int i = 0; i < 16; i++) src[i] = (float)i;
     srd_dnnl_post_ops none = {0};
-    srd_dnnl_conv *c = srd_dnnl_conv_create(1, 1, 4, 4, 3, 3, 1, 1, 1, 1, weights, NULL, none, SRD_DNNL_F32, error, error_length);
+    srd_dnnl_conv *c = srd_dnnl_conv_create(1, 1, 4, 4, 3, 3, 1, 1, 1, 1, weights, NULL, none, SRD_DNNL_F32, 0, error, error_length);
     if (!c) return 0;
     int rc = srd_dnnl_conv_execute(c, src, dst, NULL, error, error_length);
     srd_dnnl_conv_destroy(c);

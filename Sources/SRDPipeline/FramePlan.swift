@@ -29,6 +29,8 @@ struct FramePlan: @unchecked Sendable {
     /// made once here instead of per frame by each worker.
     let fixedRegion: (map: RegionMap, weights: [Float])?
     let degradeCodec: CodecDegradation?
+    /// Backend, resolved precision (`auto` made concrete for this model) and threads per worker.
+    let execution: ExecutionSettings
 
     init(options: UpscaleOptions, video: VideoStreamInfo, model: SuperResolutionModel) throws {
         scale = options.scale
@@ -38,6 +40,7 @@ struct FramePlan: @unchecked Sendable {
         cropIndex = max(video.estimatedFrameCount, 1) / 2
         regions = options.regions
         degradeCodec = options.degradeCodec
+        execution = options.execution(for: model)
         regionUpscaler = options.regions.map {
             RegionUpscaler(scale: options.scale, margin: model.cropMargin, alignment: model.cropAlignment,
                            feather: $0.feather, classical: ClassicalScaler.names[$0.scaler] ?? .lanczos3)

@@ -135,7 +135,7 @@ final class MetricsRecorder {
             stageMs: stage, reference: referenceText, warnings: warnings, metricsDirectory: directory,
             encoder: encoder, damage: damage,
             backend: ClassicalScaler.names[options.model.lowercased()] == nil
-                ? "\(options.execution.backend.rawValue) \(options.execution.precision.rawValue)" : nil)
+                ? "\(plan.execution.backend.rawValue) \(plan.execution.precision.rawValue)" : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(summary).write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent("summary.json")))

@@ -13,7 +13,7 @@ import Yams
 /// workers: 2              # default: measured best for this machine
 /// tile: 512               # input pixels per tile side for networks (default TiledExecutor.defaultTileSize)
 /// backend: auto           # onednn, openblas or auto (oneDNN where it can run)
-/// precision: f32          # f32 or bf16
+/// precision: auto         # f32, bf16, int8, or auto (the mode recorded in the weight file)
 /// temporal: 0             # temporal smoothing strength, 0 = off
 /// region: auto            # network only on detailed tiles (default: whole frames)
 /// region_threshold: 1.0   # detail a tile needs for the network (mean |Y - 3x3 mean|, 8-bit levels)

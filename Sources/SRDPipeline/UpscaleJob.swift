@@ -76,7 +76,7 @@ public final class UpscaleJob: @unchecked Sendable {
             throw error
         }
         let buffer = OrderedBuffer<Processed>(maxFramesInFlight: max(2, options.workers * 2 + 1))
-        let pool = WorkerPool(model: model, workers: options.workers, tile: options.tile, execution: options.execution)
+        let pool = WorkerPool(model: model, workers: options.workers, tile: options.tile, execution: plan.execution)
         let progress = ProgressPrinter(style: options.progress)
         let output = OutputStage(plan: plan, writer: writer, metrics: metrics, progress: progress, total: total)
         output.start(buffer)

@@ -60,8 +60,8 @@ extension UpscaleOptions {
             model = path
         }
         let precisionName = overrides.precision ?? preset?.precision ?? "f32"
-        guard let precision = ComputePrecision(rawValue: precisionName) else {
-            throw PipelineError.invalidArgument("precision must be f32 or bf16, got '\(precisionName)'")
+        guard let precision = PrecisionRequest(rawValue: precisionName) else {
+            throw PipelineError.invalidArgument("precision must be f32, bf16 or auto, got '\(precisionName)'")
         }
         let backend = try ComputeBackend.named(overrides.backend ?? preset?.backend)
         var options = UpscaleOptions(

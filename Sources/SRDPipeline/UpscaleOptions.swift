@@ -40,16 +40,18 @@ public struct UpscaleOptions: Sendable {
     public var codecGiven = false
     /// Backend and precision of the network; each worker gets `threadsPerWorker(workers)` threads.
     public var backend: ComputeBackend = .preferred
-    public var precision: ComputePrecision = .f32
+    /// `auto` runs what the model's card recorded (`PrecisionRequest.resolve`).
+    public var precision: PrecisionRequest = .f32
     /// With `--self-reference`: after `Degradation`, each low-resolution frame goes through this
     /// encoder and back (CRF drawn per frame index), to measure models on compressed input.
     public var degradeCodec: CodecDegradation?
     /// Run the network on these regions only (nil: the whole frame).
     public var regions: RegionSettings?
 
-    /// What each worker's runner uses.
-    public var execution: ExecutionSettings {
-        ExecutionSettings(backend: backend, precision: precision, threads: ExecutionSettings.threadsPerWorker(workers))
+    /// What each worker's runner of `model` uses.
+    public func execution(for model: SuperResolutionModel) -> ExecutionSettings {
+        ExecutionSettings(backend: backend, precision: precision.resolve(for: model, backend: backend),
+                          threads: ExecutionSettings.threadsPerWorker(workers))
     }
 
     public init(input: String, output: String, model: String = "bicubic", scale: Int = 2,

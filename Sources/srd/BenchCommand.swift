@@ -36,7 +36,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Convolution backend: onednn, openblas, or auto (the faster one that can run here).")
     var backend: String = "auto"
 
-    @Option(help: "Arithmetic: f32 or bf16 (oneDNN; bf16 needs AVX512_BF16, else it computes in f32).")
+    @Option(help: "Arithmetic: f32, bf16 (oneDNN; needs AVX512_BF16, else it computes in f32), or auto (the mode recorded for the model, else f32).")
     var precision: String = "f32"
 
     @Flag(help: "Print {\"ms_per_frame\", \"gflop_per_frame\", \"gflops\"} as JSON.")
@@ -59,8 +59,9 @@ struct BenchCommand: ParsableCommand {
         let sr = try ModelResolver.load(arch.map { "random:\($0)" } ?? model!, scale: scale)
         let tileSize: Int?? = tile > 0 ? .some(tile) : .some(nil)
         let flopsPerFrame = sr.flopsPerOutputPixel * Double(w * h * scale * scale)
-        guard let precisionMode = ComputePrecision(rawValue: precision) else { throw ValidationError("--precision must be f32 or bf16") }
-        let execution = ExecutionSettings(backend: try ComputeBackend.named(backend), precision: precisionMode,
+        let chosenBackend = try ComputeBackend.named(backend)
+        let precisionMode = try PrecisionRequest.named(precision).resolve(for: sr, backend: chosenBackend)
+        let execution = ExecutionSettings(backend: chosenBackend, precision: precisionMode,
                                           threads: workers == 0 ? threads : ExecutionSettings.threadsPerWorker(workers))
         var msPerFrame: Double
         var detail: String

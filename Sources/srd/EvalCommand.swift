@@ -34,8 +34,23 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    @Option(help: "Convolution backend: onednn, openblas, or auto.")
+    var backend: String = "auto"
+
+    @Option(help: "Arithmetic: f32, bf16, int8 (needs `srd calibrate`), or auto (the mode recorded for the model).")
+    var precision: String = "f32"
+
+    @Option(help: "Score and time each of these precisions (e.g. f32,bf16,int8) and print the precision table; the first --dataset decides.")
+    var precisions: String?
+
+    @Flag(help: "With --precisions: write the table and the auto choice into the model's .safetensors file.")
+    var record = false
+
     func validate() throws {
         if (model == nil) == (method == nil) { throw ValidationError("give exactly one of --model or --method") }
+        if record && (precisions == nil || !(model ?? "").hasSuffix(".safetensors")) {
+            throw ValidationError("--record needs --precisions and a .safetensors --model")
+        }
         if datasets.isEmpty { throw ValidationError("give at least one --dataset") }
     }
 
@@ -45,7 +60,15 @@ struct EvalCommand: ParsableCommand {
         do {
             let name = model ?? method!
             let sr = try ModelResolver.load(name, scale: scale)
-            let runner = sr.makeRunner(tileSize: tile > 0 ? tile : nil)
+            let chosenBackend = try ComputeBackend.named(backend)
+            if let precisions {
+                try precisionTable(sr, modes: precisions, backend: chosenBackend)
+                return
+            }
+            let execution = ExecutionSettings(backend: chosenBackend,
+                                              precision: try PrecisionRequest.named(precision).resolve(for: sr, backend: chosenBackend),
+                                              threads: ProcessInfo.processInfo.activeProcessorCount)
+            let runner = sr.makeRunner(tileSize: tile > 0 ? tile : nil, execution: execution)
             let report = try evaluate(label: sr.name) { try runner.upscale($0) }
             if json {
                 FileHandle.standardOutput.write(try report.jsonData())
@@ -64,7 +87,7 @@ struct EvalCommand: ParsableCommand {
         }
     }
 
-    private func evaluate(label: String, save: Bool = true, _ upscale: @escaping (PlanarImage) throws -> PlanarImage) throws -> EvalReport {
+    func evaluate(label: String, save: Bool = true, _ upscale: @escaping (PlanarImage) throws -> PlanarImage) throws -> EvalReport {
         var results: [DatasetResult] = []
         for dataset in datasets {
             let setName = URL(fileURLWithPath: dataset).lastPathComponent

@@ -10,7 +10,7 @@ struct SRD: ParsableCommand {
         abstract: "Makes videos sharper and larger with super-resolution networks.",
         subcommands: [
             UpscaleCommand.self, EvalCommand.self, BenchCommand.self, TrainCommand.self,
-            ServeCommand.self, StatusCommand.self, SampleCommand.self, TemporalLabCommand.self,
+            ServeCommand.self, StatusCommand.self, SampleCommand.self, TemporalLabCommand.self, CalibrateCommand.self,
         ]
     )
 

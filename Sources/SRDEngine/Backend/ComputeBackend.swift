@@ -32,9 +32,12 @@ public enum ComputeBackend: String, CaseIterable, Sendable {
 public enum ComputePrecision: String, CaseIterable, Sendable {
     /// float32 throughout (the reference).
     case f32
-    /// bfloat16 multiplications with float32 accumulation (oneDNN's bf16 math mode), on CPUs
-    /// with AVX512_BF16; elsewhere oneDNN computes in f32.
+    /// bfloat16 sources and weights with float32 accumulation, on CPUs with AVX512_BF16;
+    /// elsewhere the plan computes in f32.
     case bf16
+    /// int8 convolutions (VNNI) where the model's weight file has an `Int8Calibration`, with
+    /// per-channel weight scales; other layers, and models without one, in f32.
+    case int8
 }
 
 /// Facts about the oneDNN library this process runs.
@@ -61,6 +64,9 @@ public enum OneDNN {
 
     /// True when this CPU has bf16 arithmetic that oneDNN uses.
     public static var hasBF16: Bool { isa.hasPrefix("avx512_core_bf16") || isa.hasPrefix("avx512_core_amx") }
+
+    /// True when this CPU has the int8 dot-product instructions (AVX512_VNNI or newer).
+    public static var hasVNNI: Bool { isa.hasPrefix("avx512_core_vnni") || hasBF16 }
 
     /// Why oneDNN cannot run here (its self-test kernel failed), or nil when it can. Checked once.
     public static let unavailableReason: String? = {

@@ -11,9 +11,21 @@ import SRDKernelsDNNL
 /// is oneDNN's deconvolution; any other layer (mean shift, upsampling, pooling) runs its NCHW
 /// kernel between two conversions. The result equals `Program.forward` up to float summation
 /// order (OneDNNBackendTests).
+///
+/// In bf16 (on CPUs with AVX512_BF16) convolutions take bf16 sources and weights and accumulate
+/// in f32. A value whose every reader is a bf16 convolution is stored in bf16 (half the memory
+/// traffic); any other value stays f32, and a convolution reading one converts it into its own
+/// bf16 copy. So a chain of convolutions passes bf16 along and only its ends convert.
 final class OneDNNPlan {
+    /// A convolution whose kernel is made once every value's element type is known (bf16 plans).
+    private enum ConvSpec {
+        case conv(Conv2D, input: Shape3, post: srd_dnnl_post_ops, slopes: [Float])
+        case deconv(TransposedConv2D, input: Shape3)
+    }
+
     private enum Op {
         case conv(OpaquePointer, input: Int, skip: Int?, output: Int)
+        case pendingConv(ConvSpec, input: Int, skip: Int?, output: Int)
         case relu(slope: Float, input: Int, output: Int)
         case prelu(slopes: [Float], input: Int, output: Int)
         case add(alpha: Float, Int, Int, output: Int)
@@ -25,6 +37,9 @@ final class OneDNNPlan {
 
     /// The (aligned) input shape the plan was made for.
     let inputShape: Shape3
+    /// The precision the kernels run: bf16 only where the CPU has it and every kernel could be
+    /// made in it, else f32.
+    private(set) var precision: ComputePrecision = .f32
     let outputShape: Shape3
     /// What oneDNN chose for each convolution, for `srd bench` and tests.
     private(set) var implementations: [String] = []
@@ -47,19 +62,40 @@ final class OneDNNPlan {
     private let fallbackWorkspace = Workspace()
 
     /// - Throws: `EngineError(.invalidInput)` naming the layer oneDNN could not make a kernel for.
-    init(program: Program, input: Shape3, precision: ComputePrecision, threads: Int) throws {
+    /// int8 plans: the weight file's activation ranges (nil: every layer in f32).
+    private let calibration: Int8Calibration?
+
+    init(program: Program, input: Shape3, precision: ComputePrecision, threads: Int, calibration: Int8Calibration? = nil) throws {
         inputShape = input
         shapes = program.shapes(for: input)
         outputValue = program.outputValue
         outputShape = shapes[program.outputValue]
         self.threads = threads
+        self.calibration = calibration
         bufferOf = []
         srd_dnnl_set_thread_count(Int32(threads))
-        do {
-            try compile(program.steps, precision: precision)
-        } catch {
-            destroyKernels()
-            throw error
+        let programShapes = shapes
+        if precision == .bf16 && OneDNN.hasBF16 {
+            do {
+                try compile(program.steps, precision: .bf16)
+                try makePendingKernels()
+                self.precision = .bf16
+            } catch {
+                // A layer without a bf16 kernel here: the whole plan in f32 (reported).
+                destroyKernels()
+                shapes = programShapes
+                implementations.removeAll()
+            }
+        }
+        if self.precision == .f32 {
+            let mode: ComputePrecision = precision == .int8 && calibration != nil ? .int8 : .f32
+            do {
+                try compile(program.steps, precision: mode)
+                self.precision = mode
+            } catch {
+                destroyKernels()
+                throw error
+            }
         }
         // After compiling: it adds the padded copies' shapes.
         largest = shapes.map(\.count).max() ?? 1
@@ -89,6 +125,8 @@ final class OneDNNPlan {
             i += 1
             switch step {
             case .layer(var conv as Conv2D, var x, let convOut):
+                // int8 where the weight file calibrated this convolution's input (step i - 1).
+                let quantized = precision == .int8 && Int8Calibration.quantizes(conv) ? calibration?.ranges[i - 1] : nil
                 if conv.paddingMode != .zeros && (conv.paddingHeight > 0 || conv.paddingWidth > 0) {
                     // oneDNN pads with zeros only: replicate into a padded copy, then no padding.
                     let pad = Pad2D(conv.paddingMode, top: conv.paddingHeight, bottom: conv.paddingHeight,
@@ -125,13 +163,28 @@ final class OneDNNPlan {
                     }
                     if skip != nil { post.add_skip = 1; addStep = steps[i]; out = o3; i += 1 }
                 }
-                let kernel = try makeConvolution(conv, input: shapes[x], post: post, slopes: slopes, precision: precision)
+                if precision == .bf16 {
+                    // oneDNN 2.6 has no fast bf16 kernel for some fusions (PReLU after a
+                    // 1-channel input): then unfused in bf16, else this layer in f32.
+                    if probeBF16(.conv(conv, input: shapes[x], post: post, slopes: slopes)) {
+                        ops.append(.pendingConv(.conv(conv, input: shapes[x], post: post, slopes: slopes), input: x, skip: skip, output: out))
+                        continue
+                    }
+                    if post.activation == 2, probeBF16(.conv(conv, input: shapes[x], post: srd_dnnl_post_ops(), slopes: [])) {
+                        ops.append(.pendingConv(.conv(conv, input: shapes[x], post: srd_dnnl_post_ops(), slopes: []),
+                                                input: x, skip: nil, output: convOut))
+                        ops.append(.prelu(slopes: slopes, input: convOut, output: activation!.output))
+                        if case .add(let add, let a, let b, let o)? = addStep { ops.append(.add(alpha: add.alpha, a, b, output: o)) }
+                        continue
+                    }
+                }
+                let kernel = try makeFastest(conv, input: shapes[x], post: post, slopes: slopes, int8: quantized)
                 if post.activation == 2, implementations.last?.hasPrefix("ref") == true {
-                    // No fast kernel takes PReLU as a post-op on this CPU (oneDNN 2.6 on AVX2):
+                    // No fast kernel takes PReLU as a post-op (oneDNN 2.6, f32 and int8):
                     // the convolution alone, then the PReLU and the add as steps of their own.
                     srd_dnnl_conv_destroy(kernel)
                     implementations.removeLast()
-                    ops.append(.conv(try makeConvolution(conv, input: shapes[x], post: srd_dnnl_post_ops(), slopes: [], precision: precision),
+                    ops.append(.conv(try makeFastest(conv, input: shapes[x], post: srd_dnnl_post_ops(), slopes: [], int8: quantized),
                                      input: x, skip: nil, output: convOut))
                     ops.append(.prelu(slopes: slopes, input: convOut, output: activation!.output))
                     if case .add(let add, let a, let b, let o)? = addStep { ops.append(.add(alpha: add.alpha, a, b, output: o)) }
@@ -140,8 +193,12 @@ final class OneDNNPlan {
                 }
             case .layer(let deconv as TransposedConv2D, let x, let o)
                 where deconv.padding - deconv.outputPadding >= 0:
-                ops.append(.conv(try makeTransposedConvolution(deconv, input: shapes[x], precision: precision),
-                                 input: x, skip: nil, output: o))
+                if precision == .bf16, probeBF16(.deconv(deconv, input: shapes[x])) {
+                    ops.append(.pendingConv(.deconv(deconv, input: shapes[x]), input: x, skip: nil, output: o))
+                } else {
+                    ops.append(.conv(try makeTransposedConvolution(deconv, input: shapes[x], precision: .f32),
+                                     input: x, skip: nil, output: o))
+                }
             case .layer(is ReLU, let x, let o):
                 ops.append(.relu(slope: 0, input: x, output: o))
             case .layer(let l as LeakyReLU, let x, let o):
@@ -162,8 +219,67 @@ final class OneDNNPlan {
         }
     }
 
+    /// The int8 kernel when `int8` is given and oneDNN has a fast one (with this fusion) on this
+    /// CPU, else the f32 kernel.
+    private func makeFastest(_ conv: Conv2D, input: Shape3, post: srd_dnnl_post_ops, slopes: [Float],
+                             int8: Int8Calibration.Range?) throws -> OpaquePointer {
+        if let int8, let kernel = try? makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .f32, int8: int8) {
+            if implementations.last?.hasPrefix("ref") == false { return kernel }
+            srd_dnnl_conv_destroy(kernel)
+            implementations.removeLast()
+        }
+        return try makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .f32)
+    }
+
+    /// Whether oneDNN makes a fast (non-reference) bf16 kernel for `spec`; the probe is freed.
+    private func probeBF16(_ spec: ConvSpec) -> Bool {
+        let kernel: OpaquePointer?
+        switch spec {
+        case .conv(let conv, let input, let post, let slopes):
+            kernel = try? makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .bf16)
+        case .deconv(let deconv, let input):
+            kernel = try? makeTransposedConvolution(deconv, input: input, precision: .bf16)
+        }
+        guard let kernel else { return false }
+        srd_dnnl_conv_destroy(kernel)
+        let fast = implementations.removeLast().hasPrefix("ref") == false
+        return fast
+    }
+
+    /// bf16 plans: each value's element type from all its readers, then the kernels.
+    /// - Throws: when a kernel cannot be made in bf16, or only as oneDNN's slow reference one.
+    private func makePendingKernels() throws {
+        var onlyConvReaders = [Bool](repeating: true, count: shapes.count)
+        var producedByConv = [Bool](repeating: false, count: shapes.count)
+        onlyConvReaders[outputValue] = false
+        for op in ops {
+            if case .pendingConv(.conv, _, _, let o) = op {
+                producedByConv[o] = true
+            } else {
+                for v in inputs(op) { onlyConvReaders[v] = false }
+            }
+        }
+        let isBF16 = (0..<shapes.count).map { onlyConvReaders[$0] && producedByConv[$0] }
+        for (index, op) in ops.enumerated() {
+            guard case .pendingConv(let spec, let x, let skip, let o) = op else { continue }
+            let types = (isBF16[x] ? SRD_DNNL_SRC_BF16 : 0) | (isBF16[o] ? SRD_DNNL_DST_BF16 : 0)
+                | (skip.map { isBF16[$0] } == true ? SRD_DNNL_SKIP_BF16 : 0)
+            let kernel: OpaquePointer
+            switch spec {
+            case .conv(let conv, let input, let post, let slopes):
+                kernel = try makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .bf16, types: Int32(types))
+            case .deconv(let deconv, let input):
+                kernel = try makeTransposedConvolution(deconv, input: input, precision: .bf16, types: Int32(types))
+            }
+            ops[index] = .conv(kernel, input: x, skip: skip, output: o)
+            if implementations.last?.hasPrefix("ref") == true {
+                throw EngineError(.invalidInput, "oneDNN has only a reference bf16 kernel for a layer here")
+            }
+        }
+    }
+
     private func makeConvolution(_ conv: Conv2D, input: Shape3, post: srd_dnnl_post_ops, slopes: [Float],
-                                 precision: ComputePrecision) throws -> OpaquePointer {
+                                 precision: ComputePrecision, types: Int32 = 0, int8: Int8Calibration.Range? = nil) throws -> OpaquePointer {
         var message = [CChar](repeating: 0, count: 512)
         let mode = precision == .bf16 ? Int32(SRD_DNNL_BF16) : Int32(SRD_DNNL_F32)
         let made: OpaquePointer? = conv.weight.withUnsafeBufferPointer { w in
@@ -172,11 +288,18 @@ final class OneDNNPlan {
                     var p = post
                     p.prelu_slopes = s.baseAddress
                     p.prelu_count = Int32(s.count)
+                    if let int8 {
+                        return srd_dnnl_conv_create_int8(
+                            Int32(conv.inChannels), Int32(conv.outChannels), Int32(input.h), Int32(input.w),
+                            Int32(conv.kernelHeight), Int32(conv.kernelWidth), Int32(conv.stride),
+                            Int32(conv.paddingHeight), Int32(conv.paddingWidth), Int32(conv.dilation),
+                            w.baseAddress, b.baseAddress, p, int8.scale, int8.zeroPoint, &message, Int32(message.count))
+                    }
                     return srd_dnnl_conv_create(
                         Int32(conv.inChannels), Int32(conv.outChannels), Int32(input.h), Int32(input.w),
                         Int32(conv.kernelHeight), Int32(conv.kernelWidth), Int32(conv.stride),
                         Int32(conv.paddingHeight), Int32(conv.paddingWidth), Int32(conv.dilation),
-                        w.baseAddress, b.baseAddress, p, mode, &message, Int32(message.count))
+                        w.baseAddress, b.baseAddress, p, mode, types, &message, Int32(message.count))
                 }
             }
         }
@@ -187,7 +310,8 @@ final class OneDNNPlan {
         return kernel
     }
 
-    private func makeTransposedConvolution(_ layer: TransposedConv2D, input: Shape3, precision: ComputePrecision) throws -> OpaquePointer {
+    private func makeTransposedConvolution(_ layer: TransposedConv2D, input: Shape3, precision: ComputePrecision,
+                                           types: Int32 = 0) throws -> OpaquePointer {
         var message = [CChar](repeating: 0, count: 512)
         let mode = precision == .bf16 ? Int32(SRD_DNNL_BF16) : Int32(SRD_DNNL_F32)
         let p = Int32(layer.padding), end = Int32(layer.padding - layer.outputPadding)
@@ -196,7 +320,7 @@ final class OneDNNPlan {
                 srd_dnnl_deconv_create(Int32(layer.inChannels), Int32(layer.outChannels), Int32(input.h), Int32(input.w),
                                        Int32(layer.kernelHeight), Int32(layer.kernelWidth), Int32(layer.stride),
                                        p, p, end, end, Int32(layer.dilation), w.baseAddress, b.baseAddress, mode,
-                                       &message, Int32(message.count))
+                                       types, &message, Int32(message.count))
             }
         }
         guard let kernel = made else {
@@ -239,7 +363,7 @@ final class OneDNNPlan {
 
     private func inputs(_ op: Op) -> [Int] {
         switch op {
-        case .conv(_, let x, let s, _): return [x] + (s.map { [$0] } ?? [])
+        case .conv(_, let x, let s, _), .pendingConv(_, let x, let s, _): return [x] + (s.map { [$0] } ?? [])
         case .relu(_, let x, _), .prelu(_, let x, _), .shuffle(_, let x, _), .pad(_, let x, _), .planar(_, let x, _): return [x]
         case .add(_, let a, let b, _): return [a, b]
         case .concat(let xs, _): return xs
@@ -248,7 +372,7 @@ final class OneDNNPlan {
 
     private func output(_ op: Op) -> Int {
         switch op {
-        case .conv(_, _, _, let o), .relu(_, _, let o), .prelu(_, _, let o), .add(_, _, _, let o),
+        case .conv(_, _, _, let o), .pendingConv(_, _, _, let o), .relu(_, _, let o), .prelu(_, _, let o), .add(_, _, _, let o),
              .shuffle(_, _, let o), .pad(_, _, let o), .concat(_, let o), .planar(_, _, let o): return o
         }
     }
@@ -276,6 +400,8 @@ final class OneDNNPlan {
                 let rc = srd_dnnl_conv_execute(kernel, buffers[bufferOf[x]], dst, skip.map { UnsafePointer(buffers[bufferOf[$0]]) },
                                                &message, Int32(message.count))
                 precondition(rc == 0, "oneDNN convolution failed: \(String(cString: message))")
+            case .pendingConv:
+                preconditionFailure("OneDNNPlan: a convolution without its kernel")
             case .relu(let slope, let x, _):
                 NHWC.relu(buffers[bufferOf[x]], slope: slope, count: shapes[o].count, into: dst, threads: threads)
             case .prelu(let slopes, let x, _):

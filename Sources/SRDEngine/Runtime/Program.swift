@@ -199,12 +199,16 @@ public final class Program: Sendable {
 
     /// Runs the program. The result is `scale` x the aligned input size (the caller crops the
     /// bottom/right alignment padding) and lives in `workspace` until its next use.
-    public func forward(_ input: FeatureMap, workspace ws: Workspace) -> FeatureMap {
+    /// `inspectConvolution` sees the input of every `Conv2D` step (by step index) before it
+    /// runs (int8 calibration).
+    public func forward(_ input: FeatureMap, workspace ws: Workspace,
+                        inspectConvolution: ((Int, FeatureMap) -> Void)? = nil) -> FeatureMap {
         let x0 = aligned(input, workspace: ws)
         let shapes = self.shapes(for: x0.shape)
         var maps = [FeatureMap](repeating: x0, count: valueCount)
-        for s in steps {
+        for (index, s) in steps.enumerated() {
             let o = s.output
+            if let inspectConvolution, case .layer(is Conv2D, let x, _) = s { inspectConvolution(index, maps[x]) }
             let out = FeatureMap(ws.buffer(bufferOf[o], count: shapes[o].count), shapes[o])
             maps[o] = out
             switch s {

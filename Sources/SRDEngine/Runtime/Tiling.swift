@@ -22,9 +22,14 @@ public final class TiledExecutor {
     /// Tile shapes oneDNN could not make kernels for; they run on OpenBLAS.
     private var unplannable: [Shape3: String] = [:]
 
-    public init(program: Program, tileSize: Int?, workspace: Workspace = Workspace(), execution: ExecutionSettings = .default) {
+    /// The weight file's int8 activation ranges, for `.int8` plans.
+    public let calibration: Int8Calibration?
+
+    public init(program: Program, tileSize: Int?, workspace: Workspace = Workspace(), execution: ExecutionSettings = .default,
+                calibration: Int8Calibration? = nil) {
         precondition(tileSize.map { $0 > 0 } ?? true, "tile size must be positive")
         self.program = program
+        self.calibration = calibration
         self.tileSize = tileSize
         self.workspace = workspace
         self.execution = execution
@@ -45,7 +50,8 @@ public final class TiledExecutor {
             if plans[input.shape] == nil {
                 do {
                     plans[input.shape] = try OneDNNPlan(program: program, input: input.shape,
-                                                        precision: execution.precision, threads: execution.threads)
+                                                        precision: execution.precision, threads: execution.threads,
+                                                        calibration: calibration)
                 } catch {
                     unplannable[input.shape] = "\(error)"
                 }

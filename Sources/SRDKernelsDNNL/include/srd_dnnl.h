@@ -27,8 +27,15 @@ typedef struct {
     float skip_scale;
 } srd_dnnl_post_ops;
 
-/// Precision of the arithmetic: 0 f32 (direct), 1 f32 Winograd where accepted, 2 bf16 (AVX512_BF16).
-enum { SRD_DNNL_F32 = 0, SRD_DNNL_F32_WINOGRAD = 1, SRD_DNNL_BF16 = 2 };
+/// Precision of the arithmetic: 0 f32 (direct), 1 f32 Winograd where accepted, 2 bf16 (AVX512_BF16):
+/// bf16 source and weights, f32 accumulation, bias and post-ops.
+enum { SRD_DNNL_F32 = 0, SRD_DNNL_F32_WINOGRAD = 1, SRD_DNNL_BF16 = 2, SRD_DNNL_INT8 = 3 };
+
+/// Element types of a bf16 kernel's tensors (flags, SRD_DNNL_BF16 only; f32 otherwise). A source
+/// given as f32 is converted into the kernel's own bf16 copy at each run (one pass, memory
+/// bound); a plan keeps a value in bf16 when every reader is a bf16 convolution, so chained
+/// layers pass bf16 from one to the next and the conversion happens only at the ends.
+enum { SRD_DNNL_SRC_BF16 = 1, SRD_DNNL_DST_BF16 = 2, SRD_DNNL_SKIP_BF16 = 4 };
 
 /// Makes a stride/dilation/zero-padding convolution for one input size (h x w, NHWC).
 /// `weights` is PyTorch's [oc, ic, kh, kw]; `bias` has oc values or is NULL.
@@ -36,14 +43,25 @@ enum { SRD_DNNL_F32 = 0, SRD_DNNL_F32_WINOGRAD = 1, SRD_DNNL_BF16 = 2 };
 srd_dnnl_conv *srd_dnnl_conv_create(int ic, int oc, int h, int w, int kh, int kw, int stride,
                                     int pad_h, int pad_w, int dilation,
                                     const float *weights, const float *bias,
-                                    srd_dnnl_post_ops post, int precision,
+                                    srd_dnnl_post_ops post, int precision, int types,
                                     char *error, int error_length);
+
+/// An int8 convolution (VNNI): the f32 source is quantized at each run to u8 with `input_scale`
+/// (real value of one step) and `input_zero` (the u8 code of 0.0), so an input range [lo, hi]
+/// uses all 256 codes; the weights once, per output channel (max |w| / 127, s8); int32
+/// accumulation, then scaled back to f32 with bias and post-ops in f32. Source, destination and
+/// skip are f32 tensors, as in f32 kernels.
+srd_dnnl_conv *srd_dnnl_conv_create_int8(int ic, int oc, int h, int w, int kh, int kw, int stride,
+                                         int pad_h, int pad_w, int dilation,
+                                         const float *weights, const float *bias,
+                                         srd_dnnl_post_ops post, float input_scale, int input_zero,
+                                         char *error, int error_length);
 
 /// A transposed convolution (PyTorch's ConvTranspose2d, weights [ic, oc, kh, kw]): the output
 /// is the full result cropped by pad_t / pad_l at the start and pad_b / pad_r at the end.
 srd_dnnl_conv *srd_dnnl_deconv_create(int ic, int oc, int h, int w, int kh, int kw, int stride,
                                       int pad_t, int pad_l, int pad_b, int pad_r, int dilation,
-                                      const float *weights, const float *bias, int precision,
+                                      const float *weights, const float *bias, int precision, int types,
                                       char *error, int error_length);
 
 /// Output height and width of the convolution.
@@ -53,8 +71,9 @@ void srd_dnnl_conv_output_size(const srd_dnnl_conv *conv, int *oh, int *ow);
 const char *srd_dnnl_conv_implementation(const srd_dnnl_conv *conv);
 
 /// Runs the convolution: src (h, w, ic) -> dst (oh, ow, oc), NHWC; `skip` has dst's shape when
-/// the kernel adds one. Returns 0, or -1 with a message in `error`.
-int srd_dnnl_conv_execute(srd_dnnl_conv *conv, const float *src, float *dst, const float *skip,
+/// the kernel adds one. Each pointer holds the element type the kernel was made for (`types`).
+/// Returns 0, or -1 with a message in `error`.
+int srd_dnnl_conv_execute(srd_dnnl_conv *conv, const void *src, void *dst, const void *skip,
                           char *error, int error_length);
 
 void srd_dnnl_conv_destroy(srd_dnnl_conv *conv);
