@@ -7,6 +7,9 @@ public enum Quantization {
         let x = Double(v) * 255
         if !(x > 0) { return 0 }
         if x >= 255 { return 255 }
-        return UInt8(x.rounded(.toNearestOrAwayFromZero))
+        // Round half away from zero without a libm call (`rounded` is one on baseline x86-64:
+        // 1.3% of a whole job): x is a Float times 255, at most 32 significant bits, so x + 0.5
+        // is exact in Double and truncating it rounds exactly as `rounded(.toNearestOrAwayFromZero)`.
+        return UInt8(x + 0.5)
     }
 }

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 struct srd_dnnl_conv {
     dnnl_stream_t stream;
@@ -197,7 +200,7 @@ static srd_dnnl_conv *make_kernel(int transposed, int ic, int oc, int h, int w, 
         TRY(dnnl_memory_get_data_handle(c->slopes, &s), "PReLU slopes");
         memcpy(s, post.prelu_slopes, sizeof(float) * (size_t)(post.prelu_count > 1 ? oc : 1));
     }
-    if ((bf16 && !(types & SRD_DNNL_SRC_BF16)) || int8) {
+    if ((bf16 && !(types & SRD_DNNL_SRC_BF16)) || (int8 && !(types & SRD_DNNL_SRC_U8))) {
         // The kernel's own bf16 / int8 copy of an f32 source, converted at each run
         // (int8: q = saturate(round(x / in_scale))).
         dnnl_primitive_desc_t spd = NULL;
@@ -259,10 +262,10 @@ srd_dnnl_conv *srd_dnnl_conv_create(int ic, int oc, int h, int w, int kh, int kw
 srd_dnnl_conv *srd_dnnl_conv_create_int8(int ic, int oc, int h, int w, int kh, int kw, int stride,
                                          int pad_h, int pad_w, int dilation,
                                          const float *weights, const float *bias,
-                                         srd_dnnl_post_ops post, float input_scale, int input_zero,
+                                         srd_dnnl_post_ops post, float input_scale, int input_zero, int source_is_u8,
                                          char *error, int error_length) {
     return make_kernel(0, ic, oc, h, w, kh, kw, stride, pad_h, pad_w, pad_h, pad_w, dilation, weights, bias, post,
-                       SRD_DNNL_INT8, 0, input_scale, input_zero, error, error_length);
+                       SRD_DNNL_INT8, source_is_u8 ? SRD_DNNL_SRC_U8 : 0, input_scale, input_zero, error, error_length);
 }
 
 srd_dnnl_conv *srd_dnnl_deconv_create(int ic, int oc, int h, int w, int kh, int kw, int stride,
@@ -393,6 +396,37 @@ void srd_nhwc_prelu(const float *x, float *y, const float *slopes, int slope_cou
         float *yp = y + p * channels;
         for (int c = 0; c < channels; c += 8) *(f8 *)(yp + c) = prelu8(*(const f8 *)(xp + c), *(const f8 *)(slopes + c));
     }
+}
+
+static inline uint8_t quantize1(float v, float inverse, float zero) {
+    float q = v * inverse + zero + 0.5f;
+    return q <= 0 ? 0 : (q >= 255 ? 255 : (uint8_t)q);
+}
+
+void srd_nhwc_prelu_u8(const float *x, uint8_t *y, const float *slopes, int slope_count, int channels,
+                       float inverse_scale, float zero, long first, long end) {
+    long i = first * (long)channels, stop = end * (long)channels;
+#ifdef __SSE2__
+    if (slope_count == 1 || channels % 16 == 0) {
+        // 16 samples (of one pixel, or shared-slope) at a time: PReLU, scale, round (cvtps: to
+        // nearest), then the saturating packs clamp to 0...255.
+        const __m128 inv = _mm_set1_ps(inverse_scale), z = _mm_set1_ps(zero), zero4 = _mm_setzero_ps();
+        long period = slope_count == 1 ? 16 : channels, channel = i % period;
+        for (; i + 16 <= stop; i += 16, channel = channel + 16 == period ? 0 : channel + 16) {
+            const float *s = slope_count == 1 ? NULL : slopes + channel;
+            __m128i q[4];
+            for (int k = 0; k < 4; k++) {
+                __m128 v = _mm_loadu_ps(x + i + 4 * k);
+                __m128 sl = s ? _mm_loadu_ps(s + 4 * k) : _mm_set1_ps(slopes[0]);
+                __m128 negative = _mm_cmplt_ps(v, zero4);
+                v = _mm_or_ps(_mm_and_ps(negative, _mm_mul_ps(v, sl)), _mm_andnot_ps(negative, v));
+                q[k] = _mm_cvtps_epi32(_mm_add_ps(_mm_mul_ps(v, inv), z));
+            }
+            _mm_storeu_si128((__m128i *)(y + i), _mm_packus_epi16(_mm_packs_epi32(q[0], q[1]), _mm_packs_epi32(q[2], q[3])));
+        }
+    }
+#endif
+    for (; i < stop; i++) y[i] = quantize1(prelu1(x[i], slopes[slope_count == 1 ? 0 : i % channels]), inverse_scale, zero);
 }
 
 void srd_add(const float *a, const float *b, float alpha, float *out, long first, long end) {

@@ -78,11 +78,14 @@ struct FlickerSample {
     init(output: PlanarImage, lowRes: PlanarImage) {
         let f = min(1, Double(Self.side) / Double(max(lowRes.width, lowRes.height)))
         let w = max(16, Int((Double(lowRes.width) * f).rounded())), h = max(16, Int((Double(lowRes.height) * f).rounded()))
-        let backDown = output.width >= lowRes.width && output.height >= lowRes.height
-            ? output.areaLuma(.bt601, width: lowRes.width, height: lowRes.height, quantize8: true)
-            : output.quantized8().luma(.bt601)
-        self.output = backDown.resized(width: w, height: h)
-        self.input = lowRes.luma(.bt601).resized(width: w, height: h)
+        // Both sides box-averaged straight to the analysis size in one pass (1080p output: one
+        // read instead of a 960x540 luma plane and a bicubic resize of it, 8% of a job's CPU).
+        self.output = output.width >= w && output.height >= h
+            ? output.areaLuma(.bt601, width: w, height: h, quantize8: true)
+            : output.quantized8().luma(.bt601).resized(width: w, height: h)
+        self.input = lowRes.width >= w && lowRes.height >= h
+            ? lowRes.areaLuma(.bt601, width: w, height: h, quantize8: false)
+            : lowRes.luma(.bt601).resized(width: w, height: h)
     }
 }
 

@@ -40,6 +40,9 @@ public struct TrainingSession: Sendable {
     public var blur: Double
     public var noise: Double
     public var jpeg: Int
+    /// A codec round trip of every low-resolution training image after `Degradation` (CRF drawn
+    /// per image), so the model learns the artefacts of compressed video; nil = none.
+    public var degradeCodec: CodecDegradation?
     /// The command line recorded in the model card and the checkpoint.
     public var command: String
 
@@ -100,7 +103,9 @@ public struct TrainingSession: Sendable {
         let images = try files.map(read)
         let degradation = Degradation(blurSigma: blur, noiseSigma: noise, jpegQuality: jpeg)
         let colorMode = try resolveColor()
-        let trainingSet = TrainingSet(images: images, scale: scale, color: colorMode, degradation: degradation, minimumSide: patch)
+        let codec = degradeCodec
+        let trainingSet = try TrainingSet(images: images, scale: scale, color: colorMode, degradation: degradation, minimumSide: patch,
+                                          compress: codec.map { c in { lr, seed in try c.roundTrip(lr, crf: c.crf(seed: seed)).image } })
         let valSet: [(hr: PlanarImage, lr: PlanarImage)] = try valFiles.map {
             var hr = EvalProtocol.modcrop(try read($0), scale: scale)
             if valCrop > 0 && (hr.width > valCrop || hr.height > valCrop) {
@@ -200,7 +205,7 @@ public struct TrainingSession: Sendable {
                 "training.lr": String(trainer.config.schedule.base),
                 "training.schedule": trainer.config.schedule.kind.rawValue,
                 "training.seed": String(trainer.config.seed),
-                "training.degradation": degradation.summary(scale: scale),
+                "training.degradation": degradation.summary(scale: scale) + (degradeCodec.map { ", codec \($0)" } ?? ""),
                 "training.seconds": String(format: "%.0f", trainer.trainingSeconds),
             ]
             if let valPSNR { m["training.val_psnr_y"] = String(format: "%.3f", valPSNR) }

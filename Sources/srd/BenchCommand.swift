@@ -37,7 +37,7 @@ struct BenchCommand: ParsableCommand {
     var backend: String = "auto"
 
     @Option(help: "Arithmetic: f32, bf16 (oneDNN; needs AVX512_BF16, else it computes in f32), or auto (the mode recorded for the model, else f32).")
-    var precision: String = "f32"
+    var precision: String = "auto"
 
     @Flag(help: "Print {\"ms_per_frame\", \"gflop_per_frame\", \"gflops\"} as JSON.")
     var json = false

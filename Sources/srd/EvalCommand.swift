@@ -46,7 +46,12 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "With --precisions: write the table and the auto choice into the model's .safetensors file.")
     var record = false
 
+    @Option(name: .customLong("degrade-codec"),
+            help: "Encode and decode each low-resolution image with this codec first, e.g. libx264:crf=28 or libx264:crf=18-35 (CRF drawn per image).")
+    var degradeCodec: String?
+
     func validate() throws {
+        if let degradeCodec { _ = try CodecDegradation(parsing: degradeCodec) }
         if (model == nil) == (method == nil) { throw ValidationError("give exactly one of --model or --method") }
         if record && (precisions == nil || !(model ?? "").hasSuffix(".safetensors")) {
             throw ValidationError("--record needs --precisions and a .safetensors --model")
@@ -100,8 +105,23 @@ struct EvalCommand: ParsableCommand {
                 }
             }
             let evaluator = DatasetEvaluator(load: ImageIO.read, observe: observe)
-            results.append(try evaluator.evaluate(directory: dataset, name: setName, scale: scale, upscale: upscale))
+            results.append(try evaluator.evaluate(directory: dataset, name: setName, scale: scale,
+                                                  upscale: try compressedFirst(upscale)))
         }
         return EvalReport(scale: scale, model: label, datasets: results)
+    }
+
+    /// With `--degrade-codec`: the protocol's LR image through the encoder and back before
+    /// `upscale` (the n-th image of a run draws its CRF from seed n, so every method and mode
+    /// sees the same compressed pictures).
+    private func compressedFirst(_ upscale: @escaping (PlanarImage) throws -> PlanarImage) throws -> (PlanarImage) throws -> PlanarImage {
+        guard let degradeCodec else { return upscale }
+        let codec = try CodecDegradation(parsing: degradeCodec)
+        final class Counter: @unchecked Sendable { var next: UInt64 = 0 }
+        let counter = Counter()
+        return { lr in
+            defer { counter.next += 1 }
+            return try upscale(try codec.roundTrip(lr, crf: codec.crf(seed: counter.next)).image)
+        }
     }
 }

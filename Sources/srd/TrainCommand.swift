@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SRDEngine
+import SRDMedia
 import SRDPipeline
 
 /// `srd train`: trains a network with our own engine on folders of HR images (T91, SunHays80),
@@ -107,17 +108,24 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("jpeg"), help: "Training degradation: JPEG quality (1-100, libjpeg's scale) of a compression round trip on the low-resolution input; 0 = none.")
     var jpeg: Int = 0
 
+    @Option(name: .customLong("degrade-codec"),
+            help: "Training degradation: encode and decode each low-resolution image with this codec, e.g. libx264:crf=18-35 (CRF drawn per image).")
+    var degradeCodec: String?
+
     func validate() throws {
         if data.isEmpty { throw ValidationError("give at least one --data folder") }
         if val != nil && valHoldout > 0 { throw ValidationError("give --val or --val-holdout, not both") }
         if PixelLoss(rawValue: loss) == nil && loss != "gan" { throw ValidationError("--loss must be l1, mse or gan") }
         if batch < 1 || patch < 4 || iterations < 1 || threads < 1 { throw ValidationError("batch, patch, iterations and threads must be positive") }
         if !(0...100).contains(jpeg) { throw ValidationError("--jpeg is a JPEG quality, 1 to 100 (0 = none)") }
+        if let degradeCodec { _ = try CodecDegradation(parsing: degradeCodec) }
     }
 
     func run() throws {
         SRD.quietLibav()
         Engine.setBLASThreads(1)
+        var session = self.session
+        session.degradeCodec = try degradeCodec.map(CodecDegradation.init(parsing:))
         do { try session.run(log: log) } catch {
             FileHandle.standardError.write("srd: error: \(error)\n".data(using: .utf8)!)
             throw ExitCode(WorkerExitCode.code(for: error))

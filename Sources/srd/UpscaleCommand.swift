@@ -42,7 +42,7 @@ struct UpscaleCommand: ParsableCommand {
     @Option(help: "Convolution backend: onednn, openblas, or auto (the faster one that can run here).")
     var backend: String?
 
-    @Option(help: "Network arithmetic: f32 or bf16 (oneDNN on CPUs with AVX512_BF16).")
+    @Option(help: "Network arithmetic: f32, bf16 (AVX512_BF16), int8 (VNNI; needs `srd calibrate`), or auto (default: the mode the weight file recorded, else f32).")
     var precision: String?
 
     @Option(help: "Video encoder (libav name).")

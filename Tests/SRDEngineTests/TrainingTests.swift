@@ -154,6 +154,21 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(q[0], 2 - 0.1 * 0.1 * 2, accuracy: 1e-6, "decoupled decay only")
     }
 
+    /// The compression hook sees every degraded LR image with its index as seed, and what it
+    /// returns is what training samples.
+    func testCompressHookReplacesTheLowResolutionImages() throws {
+        var seeds: [UInt64] = []
+        let data = try TrainingSet(images: [Self.image(), Self.image(seed: 1.3)], scale: 2, color: .rgb, compress: { lr, seed in
+            seeds.append(seed)
+            return PlanarImage(width: lr.width, height: lr.height, channels: 3, data: [Float](repeating: 0.25, count: lr.data.count))
+        })
+        XCTAssertEqual(seeds, [0, 1])
+        XCTAssertTrue(data.pairs.allSatisfy { $0.lr.data.allSatisfy { $0 == 0.25 } })
+        XCTAssertFalse(data.pairs.allSatisfy { $0.hr.data.allSatisfy { $0 == 0.25 } }, "HR untouched")
+        struct Broken: Error {}
+        XCTAssertThrowsError(try TrainingSet(images: [Self.image()], scale: 2, color: .rgb, compress: { _, _ in throw Broken() }))
+    }
+
     func testAugmentedPatchPairsStayAligned() throws {
         let data = TrainingSet(images: [Self.image()], scale: 2, color: .rgb)
         var rng = TrainingRandom(seed: 9)

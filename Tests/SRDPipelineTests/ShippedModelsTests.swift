@@ -51,4 +51,33 @@ final class ShippedModelsTests: XCTestCase {
         }
         #endif
     }
+
+    /// Each shipped model records the precision table `Scripts/precision-cards` measured and an
+    /// auto choice that is the fastest mode within the 0.02 dB bar; with Set5 at hand, every mode
+    /// this CPU runs natively scores the Set5 PSNR its table states (int8 and bf16 included).
+    func testShippedModelsPrecisionTablesHoldOnSet5() throws {
+        struct Row: Decodable { var precision: String; var psnr: [String: Double]; var lossDB: Double; var msPerFrame: Double }
+        let set5 = Self.root + "/../shared/data/bench/Set5"
+        let haveSet5 = FileManager.default.fileExists(atPath: set5)
+        for (name, card) in Self.cardSet5.sorted(by: { $0.key < $1.key }) {
+            let model = try XCTUnwrap(try ModelResolver.load(name, scale: card.scale, catalog: Self.catalog) as? NetworkModel)
+            let text = try XCTUnwrap(model.description.extraMetadata[PrecisionRequest.tableMetadataKey], "\(name): no precision table")
+            let rows = try JSONDecoder().decode([Row].self, from: Data(text.utf8))
+            XCTAssertEqual(rows.map(\.precision), ["f32", "bf16", "int8"], name)
+            XCTAssertEqual(rows[0].psnr["Set5"]!, card.psnr, accuracy: 2e-4, "\(name): the table's f32 row is the card's score")
+            let fastest = rows.filter { $0.lossDB <= PrecisionRequest.autoTolerance }.min { $0.msPerFrame < $1.msPerFrame }!
+            XCTAssertEqual(model.recordedPrecision?.rawValue, fastest.precision, "\(name): auto is the fastest mode within the bar")
+            guard haveSet5 else { continue }
+            for row in rows.dropFirst() {
+                let precision = try XCTUnwrap(ComputePrecision(rawValue: row.precision))
+                guard precision.runsNatively, OneDNN.available else { continue }
+                let runner = model.makeRunner(tileSize: nil, execution: ExecutionSettings(backend: .onednn, precision: precision, threads: 2))
+                let result = try DatasetEvaluator(load: ImageIO.read, extendedMetrics: false)
+                    .evaluate(directory: set5, scale: card.scale) { try runner.upscale($0) }
+                XCTAssertEqual(result.psnrY, row.psnr["Set5"]!, accuracy: 2e-3, "\(name) \(row.precision) on Set5 vs its table")
+                XCTAssertLessThan(card.psnr - result.psnrY, 0.05, "\(name) \(row.precision) is within 0.05 dB of f32")
+            }
+        }
+        if !haveSet5 { throw XCTSkip("../shared/data/bench/Set5 is absent: the tables' bf16/int8 scores were not rerun") }
+    }
 }

@@ -51,6 +51,16 @@ enum NHWC {
         }
     }
 
+    /// PReLU then u8 quantization (`scale`, `zero`) into `y`, for an int8 convolution's source.
+    static func preluU8(_ x: UnsafePointer<Float>, slopes: [Float], _ shape: Shape3, scale: Float, zero: Int32,
+                        into y: UnsafeMutablePointer<UInt8>, threads: Int = 1) {
+        slopes.withUnsafeBufferPointer { s in
+            parallel(shape.plane, threads: threads) {
+                srd_nhwc_prelu_u8(x, y, s.baseAddress, Int32(s.count), Int32(shape.c), 1 / scale, Float(zero), $0, $1)
+            }
+        }
+    }
+
     /// ReLU / LeakyReLU (slope 0 / slope), in place allowed.
     static func relu(_ x: UnsafePointer<Float>, slope: Float, count: Int, into y: UnsafeMutablePointer<Float>, threads: Int = 1) {
         parallel(count, threads: threads) { srd_relu(x, y, slope, $0, $1) }

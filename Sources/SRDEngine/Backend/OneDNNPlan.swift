@@ -28,6 +28,8 @@ final class OneDNNPlan {
         case pendingConv(ConvSpec, input: Int, skip: Int?, output: Int)
         case relu(slope: Float, input: Int, output: Int)
         case prelu(slopes: [Float], input: Int, output: Int)
+        /// PReLU writing the u8 source of the int8 convolution that reads it.
+        case preluU8(slopes: [Float], input: Int, output: Int, scale: Float, zero: Int32)
         case add(alpha: Float, Int, Int, output: Int)
         case shuffle(PixelShuffle, input: Int, output: Int)
         case pad(Pad2D, input: Int, output: Int)
@@ -178,18 +180,34 @@ final class OneDNNPlan {
                         continue
                     }
                 }
-                let kernel = try makeFastest(conv, input: shapes[x], post: post, slopes: slopes, int8: quantized)
-                if post.activation == 2, implementations.last?.hasPrefix("ref") == true {
+                // An int8 convolution whose input is a standalone PReLU's output, read by nothing
+                // else: the PReLU writes the u8 source itself (one pass, a quarter of the bytes).
+                let preluBefore: (slopes: [Float], input: Int)?
+                if quantized != nil, readers[x] == 1, case .prelu(let s, let a, let o)? = ops.last, o == x {
+                    preluBefore = (s, a)
+                } else {
+                    preluBefore = nil
+                }
+                var made = try makeFastest(conv, input: shapes[x], post: post, slopes: slopes, int8: quantized,
+                                           u8Source: preluBefore != nil)
+                let unfuse = post.activation == 2 && implementations.last?.hasPrefix("ref") == true
+                if unfuse {
                     // No fast kernel takes PReLU as a post-op (oneDNN 2.6, f32 and int8):
                     // the convolution alone, then the PReLU and the add as steps of their own.
-                    srd_dnnl_conv_destroy(kernel)
+                    srd_dnnl_conv_destroy(made.kernel)
                     implementations.removeLast()
-                    ops.append(.conv(try makeFastest(conv, input: shapes[x], post: srd_dnnl_post_ops(), slopes: [], int8: quantized),
-                                     input: x, skip: nil, output: convOut))
+                    made = try makeFastest(conv, input: shapes[x], post: srd_dnnl_post_ops(), slopes: [], int8: quantized,
+                                           u8Source: preluBefore != nil)
+                }
+                if made.u8Source, let p = preluBefore, let range = quantized {
+                    ops[ops.count - 1] = .preluU8(slopes: p.slopes, input: p.input, output: x, scale: range.scale, zero: range.zeroPoint)
+                }
+                if unfuse {
+                    ops.append(.conv(made.kernel, input: x, skip: nil, output: convOut))
                     ops.append(.prelu(slopes: slopes, input: convOut, output: activation!.output))
                     if case .add(let add, let a, let b, let o)? = addStep { ops.append(.add(alpha: add.alpha, a, b, output: o)) }
                 } else {
-                    ops.append(.conv(kernel, input: x, skip: skip, output: out))
+                    ops.append(.conv(made.kernel, input: x, skip: skip, output: out))
                 }
             case .layer(let deconv as TransposedConv2D, let x, let o)
                 where deconv.padding - deconv.outputPadding >= 0:
@@ -221,14 +239,17 @@ final class OneDNNPlan {
 
     /// The int8 kernel when `int8` is given and oneDNN has a fast one (with this fusion) on this
     /// CPU, else the f32 kernel.
+    /// With `u8Source` the int8 kernel reads an already quantized source; `u8Source` in the
+    /// result says whether the kernel made is that one.
     private func makeFastest(_ conv: Conv2D, input: Shape3, post: srd_dnnl_post_ops, slopes: [Float],
-                             int8: Int8Calibration.Range?) throws -> OpaquePointer {
-        if let int8, let kernel = try? makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .f32, int8: int8) {
-            if implementations.last?.hasPrefix("ref") == false { return kernel }
+                             int8: Int8Calibration.Range?, u8Source: Bool = false) throws -> (kernel: OpaquePointer, u8Source: Bool) {
+        if let int8, let kernel = try? makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .f32,
+                                                         int8: int8, u8Source: u8Source) {
+            if implementations.last?.hasPrefix("ref") == false { return (kernel, u8Source) }
             srd_dnnl_conv_destroy(kernel)
             implementations.removeLast()
         }
-        return try makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .f32)
+        return (try makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .f32), false)
     }
 
     /// Whether oneDNN makes a fast (non-reference) bf16 kernel for `spec`; the probe is freed.
@@ -279,7 +300,8 @@ final class OneDNNPlan {
     }
 
     private func makeConvolution(_ conv: Conv2D, input: Shape3, post: srd_dnnl_post_ops, slopes: [Float],
-                                 precision: ComputePrecision, types: Int32 = 0, int8: Int8Calibration.Range? = nil) throws -> OpaquePointer {
+                                 precision: ComputePrecision, types: Int32 = 0, int8: Int8Calibration.Range? = nil,
+                                 u8Source: Bool = false) throws -> OpaquePointer {
         var message = [CChar](repeating: 0, count: 512)
         let mode = precision == .bf16 ? Int32(SRD_DNNL_BF16) : Int32(SRD_DNNL_F32)
         let made: OpaquePointer? = conv.weight.withUnsafeBufferPointer { w in
@@ -293,7 +315,7 @@ final class OneDNNPlan {
                             Int32(conv.inChannels), Int32(conv.outChannels), Int32(input.h), Int32(input.w),
                             Int32(conv.kernelHeight), Int32(conv.kernelWidth), Int32(conv.stride),
                             Int32(conv.paddingHeight), Int32(conv.paddingWidth), Int32(conv.dilation),
-                            w.baseAddress, b.baseAddress, p, int8.scale, int8.zeroPoint, &message, Int32(message.count))
+                            w.baseAddress, b.baseAddress, p, int8.scale, int8.zeroPoint, u8Source ? 1 : 0, &message, Int32(message.count))
                     }
                     return srd_dnnl_conv_create(
                         Int32(conv.inChannels), Int32(conv.outChannels), Int32(input.h), Int32(input.w),
@@ -364,7 +386,8 @@ final class OneDNNPlan {
     private func inputs(_ op: Op) -> [Int] {
         switch op {
         case .conv(_, let x, let s, _), .pendingConv(_, let x, let s, _): return [x] + (s.map { [$0] } ?? [])
-        case .relu(_, let x, _), .prelu(_, let x, _), .shuffle(_, let x, _), .pad(_, let x, _), .planar(_, let x, _): return [x]
+        case .relu(_, let x, _), .prelu(_, let x, _), .preluU8(_, let x, _, _, _), .shuffle(_, let x, _), .pad(_, let x, _),
+             .planar(_, let x, _): return [x]
         case .add(_, let a, let b, _): return [a, b]
         case .concat(let xs, _): return xs
         }
@@ -372,7 +395,8 @@ final class OneDNNPlan {
 
     private func output(_ op: Op) -> Int {
         switch op {
-        case .conv(_, _, _, let o), .pendingConv(_, _, _, let o), .relu(_, _, let o), .prelu(_, _, let o), .add(_, _, _, let o),
+        case .conv(_, _, _, let o), .pendingConv(_, _, _, let o), .relu(_, _, let o), .prelu(_, _, let o),
+             .preluU8(_, _, let o, _, _), .add(_, _, _, let o),
              .shuffle(_, _, let o), .pad(_, _, let o), .concat(_, let o), .planar(_, _, let o): return o
         }
     }
@@ -406,6 +430,10 @@ final class OneDNNPlan {
                 NHWC.relu(buffers[bufferOf[x]], slope: slope, count: shapes[o].count, into: dst, threads: threads)
             case .prelu(let slopes, let x, _):
                 NHWC.prelu(buffers[bufferOf[x]], slopes: slopes, shapes[o], into: dst, threads: threads)
+            case .preluU8(let slopes, let x, _, let scale, let zero):
+                // The buffer holds bytes here: its one reader is an int8 kernel made for a u8 source.
+                NHWC.preluU8(buffers[bufferOf[x]], slopes: slopes, shapes[o], scale: scale, zero: zero,
+                             into: UnsafeMutableRawPointer(dst).assumingMemoryBound(to: UInt8.self), threads: threads)
             case .add(let alpha, let a, let b, _):
                 NHWC.add(buffers[bufferOf[a]], buffers[bufferOf[b]], alpha: alpha, count: shapes[o].count, into: dst, threads: threads)
             case .shuffle(let layer, let x, _):

@@ -25,6 +25,14 @@ public struct TrainingSet: Sendable {
     ///   - images: RGB images in 0...1 (8-bit content).
     ///   - minimumSide: images smaller than this many LR pixels on a side are skipped.
     public init(images: [PlanarImage], scale: Int, color: ColorMode, degradation: Degradation = .bicubic, minimumSide: Int = 1) {
+        // No compression step: nothing throws.
+        try! self.init(images: images, scale: scale, color: color, degradation: degradation, minimumSide: minimumSide, compress: nil)
+    }
+
+    /// - Parameter compress: applied to each degraded RGB low-resolution image with the image's
+    ///   index as seed (a codec round trip, `CodecDegradation` in SRDMedia), before the Y split.
+    public init(images: [PlanarImage], scale: Int, color: ColorMode, degradation: Degradation = .bicubic, minimumSide: Int = 1,
+                compress: ((PlanarImage, UInt64) throws -> PlanarImage)?) throws {
         self.scale = scale
         self.color = color
         var pairs: [Pair] = []
@@ -32,7 +40,8 @@ public struct TrainingSet: Sendable {
             let w = img.width / scale * scale, h = img.height / scale * scale
             guard w / scale >= minimumSide, h / scale >= minimumSide else { continue }
             let hr = img.cropped(x: 0, y: 0, width: w, height: h)
-            let lr = degradation.apply(to: hr, scale: scale, seed: UInt64(i))
+            var lr = degradation.apply(to: hr, scale: scale, seed: UInt64(i))
+            if let compress { lr = try compress(lr, UInt64(i)) }
             switch color {
             case .rgb: pairs.append(Pair(lr: lr, hr: hr))
             case .y(let f): pairs.append(Pair(lr: lr.luma(f), hr: hr.luma(f)))

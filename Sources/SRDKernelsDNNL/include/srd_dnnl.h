@@ -35,7 +35,7 @@ enum { SRD_DNNL_F32 = 0, SRD_DNNL_F32_WINOGRAD = 1, SRD_DNNL_BF16 = 2, SRD_DNNL_
 /// given as f32 is converted into the kernel's own bf16 copy at each run (one pass, memory
 /// bound); a plan keeps a value in bf16 when every reader is a bf16 convolution, so chained
 /// layers pass bf16 from one to the next and the conversion happens only at the ends.
-enum { SRD_DNNL_SRC_BF16 = 1, SRD_DNNL_DST_BF16 = 2, SRD_DNNL_SKIP_BF16 = 4 };
+enum { SRD_DNNL_SRC_BF16 = 1, SRD_DNNL_DST_BF16 = 2, SRD_DNNL_SKIP_BF16 = 4, SRD_DNNL_SRC_U8 = 8 };
 
 /// Makes a stride/dilation/zero-padding convolution for one input size (h x w, NHWC).
 /// `weights` is PyTorch's [oc, ic, kh, kw]; `bias` has oc values or is NULL.
@@ -51,10 +51,12 @@ srd_dnnl_conv *srd_dnnl_conv_create(int ic, int oc, int h, int w, int kh, int kw
 /// uses all 256 codes; the weights once, per output channel (max |w| / 127, s8); int32
 /// accumulation, then scaled back to f32 with bias and post-ops in f32. Source, destination and
 /// skip are f32 tensors, as in f32 kernels.
+/// With `source_is_u8` the caller passes the source already quantized (u8 NHWC, e.g. from
+/// `srd_nhwc_prelu_u8`), and the kernel skips its own conversion.
 srd_dnnl_conv *srd_dnnl_conv_create_int8(int ic, int oc, int h, int w, int kh, int kw, int stride,
                                          int pad_h, int pad_w, int dilation,
                                          const float *weights, const float *bias,
-                                         srd_dnnl_post_ops post, float input_scale, int input_zero,
+                                         srd_dnnl_post_ops post, float input_scale, int input_zero, int source_is_u8,
                                          char *error, int error_length);
 
 /// A transposed convolution (PyTorch's ConvTranspose2d, weights [ic, oc, kh, kw]): the output
@@ -94,6 +96,10 @@ int srd_dnnl_self_test(char *error, int error_length);
 /// PReLU: y = x > 0 ? x : slope[c] * x, with `slope_count` 1 (shared) or `channels`.
 void srd_nhwc_prelu(const float *x, float *y, const float *slopes, int slope_count, int channels,
                     long first, long end);
+/// PReLU then u8 quantization in one pass (the int8 kernel that reads the result gets its source
+/// without a conversion of its own): y = saturate(round(prelu(x) / scale + zero)). Not in place.
+void srd_nhwc_prelu_u8(const float *x, uint8_t *y, const float *slopes, int slope_count, int channels,
+                       float inverse_scale, float zero, long first, long end);
 /// out = a + alpha * b over samples [first, end).
 void srd_add(const float *a, const float *b, float alpha, float *out, long first, long end);
 /// y = x > 0 ? x : slope * x over samples [first, end).
