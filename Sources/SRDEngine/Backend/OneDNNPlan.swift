@@ -18,12 +18,12 @@ import SRDKernelsDNNL
 /// bf16 copy. So a chain of convolutions passes bf16 along and only its ends convert.
 final class OneDNNPlan {
     /// A convolution whose kernel is made once every value's element type is known (bf16 plans).
-    private enum ConvSpec {
+    enum ConvSpec {
         case conv(Conv2D, input: Shape3, post: srd_dnnl_post_ops, slopes: [Float])
         case deconv(TransposedConv2D, input: Shape3)
     }
 
-    private enum Op {
+    enum Op {
         case conv(OpaquePointer, input: Int, skip: Int?, output: Int)
         case pendingConv(ConvSpec, input: Int, skip: Int?, output: Int)
         case relu(slope: Float, input: Int, output: Int)
@@ -44,11 +44,11 @@ final class OneDNNPlan {
     private(set) var precision: ComputePrecision = .f32
     let outputShape: Shape3
     /// What oneDNN chose for each convolution, for `srd bench` and tests.
-    private(set) var implementations: [String] = []
-    private var ops: [Op] = []
+    var implementations: [String] = []
+    var ops: [Op] = []
     /// Shapes of the program's values, then of values the plan adds (padded copies).
-    private var shapes: [Shape3]
-    private let outputValue: Int
+    var shapes: [Shape3]
+    let outputValue: Int
     private let threads: Int
     /// Buffer of each value (NHWC); -1 for values fused away. Buffers are the run's `Workspace`
     /// activation buffers 0..<bufferCount (the last is the input's), so the plans of one
@@ -63,10 +63,10 @@ final class OneDNNPlan {
     private var hasPlanarOps = false
     private let fallbackWorkspace = Workspace()
 
-    /// - Throws: `EngineError(.invalidInput)` naming the layer oneDNN could not make a kernel for.
     /// int8 plans: the weight file's activation ranges (nil: every layer in f32).
     private let calibration: Int8Calibration?
 
+    /// - Throws: `EngineError(.invalidInput)` naming the layer oneDNN could not make a kernel for.
     init(program: Program, input: Shape3, precision: ComputePrecision, threads: Int, calibration: Int8Calibration? = nil) throws {
         inputShape = input
         shapes = program.shapes(for: input)
@@ -83,7 +83,8 @@ final class OneDNNPlan {
                 try makePendingKernels()
                 self.precision = .bf16
             } catch {
-                // A layer without a bf16 kernel here: the whole plan in f32 (reported).
+                // A layer without a bf16 kernel here: the whole plan in f32 (`precision` and
+                // `implementations` say so).
                 destroyKernels()
                 shapes = programShapes
                 implementations.removeAll()
@@ -237,120 +238,6 @@ final class OneDNNPlan {
         }
     }
 
-    /// The int8 kernel when `int8` is given and oneDNN has a fast one (with this fusion) on this
-    /// CPU, else the f32 kernel.
-    /// With `u8Source` the int8 kernel reads an already quantized source; `u8Source` in the
-    /// result says whether the kernel made is that one.
-    private func makeFastest(_ conv: Conv2D, input: Shape3, post: srd_dnnl_post_ops, slopes: [Float],
-                             int8: Int8Calibration.Range?, u8Source: Bool = false) throws -> (kernel: OpaquePointer, u8Source: Bool) {
-        if let int8, let kernel = try? makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .f32,
-                                                         int8: int8, u8Source: u8Source) {
-            if implementations.last?.hasPrefix("ref") == false { return (kernel, u8Source) }
-            srd_dnnl_conv_destroy(kernel)
-            implementations.removeLast()
-        }
-        return (try makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .f32), false)
-    }
-
-    /// Whether oneDNN makes a fast (non-reference) bf16 kernel for `spec`; the probe is freed.
-    private func probeBF16(_ spec: ConvSpec) -> Bool {
-        let kernel: OpaquePointer?
-        switch spec {
-        case .conv(let conv, let input, let post, let slopes):
-            kernel = try? makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .bf16)
-        case .deconv(let deconv, let input):
-            kernel = try? makeTransposedConvolution(deconv, input: input, precision: .bf16)
-        }
-        guard let kernel else { return false }
-        srd_dnnl_conv_destroy(kernel)
-        let fast = implementations.removeLast().hasPrefix("ref") == false
-        return fast
-    }
-
-    /// bf16 plans: each value's element type from all its readers, then the kernels.
-    /// - Throws: when a kernel cannot be made in bf16, or only as oneDNN's slow reference one.
-    private func makePendingKernels() throws {
-        var onlyConvReaders = [Bool](repeating: true, count: shapes.count)
-        var producedByConv = [Bool](repeating: false, count: shapes.count)
-        onlyConvReaders[outputValue] = false
-        for op in ops {
-            if case .pendingConv(.conv, _, _, let o) = op {
-                producedByConv[o] = true
-            } else {
-                for v in inputs(op) { onlyConvReaders[v] = false }
-            }
-        }
-        let isBF16 = (0..<shapes.count).map { onlyConvReaders[$0] && producedByConv[$0] }
-        for (index, op) in ops.enumerated() {
-            guard case .pendingConv(let spec, let x, let skip, let o) = op else { continue }
-            let types = (isBF16[x] ? SRD_DNNL_SRC_BF16 : 0) | (isBF16[o] ? SRD_DNNL_DST_BF16 : 0)
-                | (skip.map { isBF16[$0] } == true ? SRD_DNNL_SKIP_BF16 : 0)
-            let kernel: OpaquePointer
-            switch spec {
-            case .conv(let conv, let input, let post, let slopes):
-                kernel = try makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .bf16, types: Int32(types))
-            case .deconv(let deconv, let input):
-                kernel = try makeTransposedConvolution(deconv, input: input, precision: .bf16, types: Int32(types))
-            }
-            ops[index] = .conv(kernel, input: x, skip: skip, output: o)
-            if implementations.last?.hasPrefix("ref") == true {
-                throw EngineError(.invalidInput, "oneDNN has only a reference bf16 kernel for a layer here")
-            }
-        }
-    }
-
-    private func makeConvolution(_ conv: Conv2D, input: Shape3, post: srd_dnnl_post_ops, slopes: [Float],
-                                 precision: ComputePrecision, types: Int32 = 0, int8: Int8Calibration.Range? = nil,
-                                 u8Source: Bool = false) throws -> OpaquePointer {
-        var message = [CChar](repeating: 0, count: 512)
-        let mode = precision == .bf16 ? Int32(SRD_DNNL_BF16) : Int32(SRD_DNNL_F32)
-        let made: OpaquePointer? = conv.weight.withUnsafeBufferPointer { w in
-            conv.bias.withUnsafeBufferPointer { b in
-                slopes.withUnsafeBufferPointer { s in
-                    var p = post
-                    p.prelu_slopes = s.baseAddress
-                    p.prelu_count = Int32(s.count)
-                    if let int8 {
-                        return srd_dnnl_conv_create_int8(
-                            Int32(conv.inChannels), Int32(conv.outChannels), Int32(input.h), Int32(input.w),
-                            Int32(conv.kernelHeight), Int32(conv.kernelWidth), Int32(conv.stride),
-                            Int32(conv.paddingHeight), Int32(conv.paddingWidth), Int32(conv.dilation),
-                            w.baseAddress, b.baseAddress, p, int8.scale, int8.zeroPoint, u8Source ? 1 : 0, &message, Int32(message.count))
-                    }
-                    return srd_dnnl_conv_create(
-                        Int32(conv.inChannels), Int32(conv.outChannels), Int32(input.h), Int32(input.w),
-                        Int32(conv.kernelHeight), Int32(conv.kernelWidth), Int32(conv.stride),
-                        Int32(conv.paddingHeight), Int32(conv.paddingWidth), Int32(conv.dilation),
-                        w.baseAddress, b.baseAddress, p, mode, types, &message, Int32(message.count))
-                }
-            }
-        }
-        guard let kernel = made else {
-            throw EngineError(.invalidInput, "oneDNN: no kernel for a \(conv.kernelHeight)x\(conv.kernelWidth) convolution \(conv.inChannels)->\(conv.outChannels) on \(input.h)x\(input.w): \(String(cString: message))")
-        }
-        implementations.append(String(cString: srd_dnnl_conv_implementation(kernel)))
-        return kernel
-    }
-
-    private func makeTransposedConvolution(_ layer: TransposedConv2D, input: Shape3, precision: ComputePrecision,
-                                           types: Int32 = 0) throws -> OpaquePointer {
-        var message = [CChar](repeating: 0, count: 512)
-        let mode = precision == .bf16 ? Int32(SRD_DNNL_BF16) : Int32(SRD_DNNL_F32)
-        let p = Int32(layer.padding), end = Int32(layer.padding - layer.outputPadding)
-        let made: OpaquePointer? = layer.weightTensor.data.withUnsafeBufferPointer { w in
-            layer.bias.withUnsafeBufferPointer { b in
-                srd_dnnl_deconv_create(Int32(layer.inChannels), Int32(layer.outChannels), Int32(input.h), Int32(input.w),
-                                       Int32(layer.kernelHeight), Int32(layer.kernelWidth), Int32(layer.stride),
-                                       p, p, end, end, Int32(layer.dilation), w.baseAddress, b.baseAddress, mode,
-                                       types, &message, Int32(message.count))
-            }
-        }
-        guard let kernel = made else {
-            throw EngineError(.invalidInput, "oneDNN: no kernel for a \(layer.kernelHeight)x\(layer.kernelWidth) transposed convolution \(layer.inChannels)->\(layer.outChannels) on \(input.h)x\(input.w): \(String(cString: message))")
-        }
-        implementations.append(String(cString: srd_dnnl_conv_implementation(kernel)))
-        return kernel
-    }
 
     // MARK: Buffers
 
@@ -383,7 +270,7 @@ final class OneDNNPlan {
         bufferCount += 1
     }
 
-    private func inputs(_ op: Op) -> [Int] {
+    func inputs(_ op: Op) -> [Int] {
         switch op {
         case .conv(_, let x, let s, _), .pendingConv(_, let x, let s, _): return [x] + (s.map { [$0] } ?? [])
         case .relu(_, let x, _), .prelu(_, let x, _), .preluU8(_, let x, _, _, _), .shuffle(_, let x, _), .pad(_, let x, _),
