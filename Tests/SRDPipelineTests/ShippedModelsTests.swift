@@ -15,7 +15,7 @@ final class ShippedModelsTests: XCTestCase {
     /// Set5 PSNR-Y of each shipped model as printed by `srd eval` in its model card.
     static let cardSet5: [String: (scale: Int, psnr: Double)] = [
         "fast-x2": (2, 37.1996), "fast-x4": (4, 30.9688), "unet-x2": (2, 37.0479), "edsr-x2": (2, 37.4406),
-        "edsr-x4": (4, 31.1394), "srresnet-x4": (4, 30.3584), "srgan-x4": (4, 29.3648),
+        "edsr-x4": (4, 31.1394), "srresnet-x4": (4, 30.3584), "srgan-x4": (4, 29.3648), "real-x2": (2, 36.5698),
     ]
 
     func testEveryPresetResolvesToAModelOfItsScale() throws {
