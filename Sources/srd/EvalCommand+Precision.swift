@@ -27,15 +27,22 @@ extension EvalCommand {
         let rgb = (sr as? NetworkModel)?.description.color == .rgb
         let (w, h) = rgb ? (480, 270) : (960, 540)
         var rows: [PrecisionRow] = []
+        var reference: Double?
         for mode in requested {
             let precision = mode.resolve(for: sr, backend: backend)
+            guard precision.runsNatively, backend == .onednn || precision == .f32 else {
+                // It would run as f32 here: a row under its name would record f32's numbers.
+                print("\(mode): skipped (this CPU or backend does not run it natively)")
+                continue
+            }
             let execution = ExecutionSettings(backend: backend, precision: precision, threads: threads)
             let runner = sr.makeRunner(tileSize: tile > 0 ? tile : nil, execution: execution)
             let report = try evaluate(label: "\(sr.name) \(mode)", save: false) { try runner.upscale($0) }
             let speed = try Engine.benchmark(sr, width: w, height: h, iterations: 3, tileSize: .some(nil), execution: execution)
             let psnr = Dictionary(uniqueKeysWithValues: report.datasets.map { ($0.name, $0.psnrY) })
             let first = report.datasets[0].psnrY
-            rows.append(PrecisionRow(precision: mode.rawValue, psnr: psnr, lossDB: (rows.first.map { $0.psnr[report.datasets[0].name]! } ?? first) - first,
+            if reference == nil { reference = first }
+            rows.append(PrecisionRow(precision: mode.rawValue, psnr: psnr, lossDB: reference! - first,
                                      msPerFrame: speed.msPerFrame, frame: "\(w)x\(h)"))
         }
         let passing = rows.filter { $0.lossDB <= PrecisionRequest.autoTolerance }
