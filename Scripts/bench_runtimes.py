@@ -174,7 +174,7 @@ def runners(model_path, x, threads, want_torch):
         compiled = core.compile_model(model_path, "CPU", config)
         precision = compiled.get_property("INFERENCE_PRECISION_HINT")
         request = compiled.create_infer_request()
-        ran = {"float32": "f32", "bfloat16": "bf16", "float16": "f16"}.get(str(precision.get_type_name() if hasattr(precision, "get_type_name") else precision), str(precision))
+        ran = {"float32": "f32", "bfloat16": "bf16", "float16": "f16"}.get(str(precision).split("'")[1] if "'" in str(precision) else str(precision), str(precision))
         out[f"OpenVINO {ov.__version__.split('-')[0]} {label} (ran {ran})"] = (lambda r: lambda: r.infer({0: x}))(request)
     if want_torch:
         try:

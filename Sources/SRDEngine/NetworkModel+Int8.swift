@@ -2,7 +2,8 @@ import Foundation
 
 extension NetworkModel {
     /// What the network itself sees for an RGB low-resolution image: the RGB planes, the Y plane,
-    /// or for `bicubic_upscaled` models the bicubic-upscaled Y plane.
+    /// or for `bicubic_upscaled` models the bicubic-upscaled Y plane. (`NetworkRunner.upscale`
+    /// does the same inline: it keeps the chroma of the same conversion.)
     public func networkInput(_ rgb: PlanarImage) -> PlanarImage {
         switch description.color {
         case .rgb: return rgb
@@ -16,17 +17,7 @@ extension NetworkModel {
     /// Measures the int8 activation ranges on low-resolution RGB images (training images,
     /// degraded as in training), by the f32 reference program.
     public func calibrateInt8(on images: [PlanarImage]) -> Int8Calibration {
-        let inputs = images.map(networkInput)
-        var maps: [FeatureMap] = []
-        var storage: [UnsafeMutablePointer<Float>] = []
-        defer { storage.forEach { $0.deallocate() } }
-        for image in inputs {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: image.data.count)
-            image.data.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: image.data.count) }
-            storage.append(p)
-            maps.append(FeatureMap(p, Shape3(image.channels, image.height, image.width)))
-        }
-        return Int8Calibration.measure(program: program, inputs: maps)
+        Int8Calibration.measure(program: program, inputs: images.map(networkInput))
     }
 
     /// This model with `metadata` added to its weight file's metadata (for `write(to:)`).

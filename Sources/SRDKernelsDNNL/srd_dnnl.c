@@ -13,7 +13,7 @@ struct srd_dnnl_conv {
     dnnl_stream_t stream;
     dnnl_primitive_t primitive;
     dnnl_memory_t src, weights, bias, dst, skip, slopes;
-    /// bf16 kernels given an f32 source: the caller's f32 tensor and its conversion into `src`.
+    /// bf16 / int8 kernels given an f32 source: the caller's f32 tensor and its conversion into `src`.
     dnnl_memory_t user_src;
     dnnl_primitive_t src_reorder;
     int prelu_index, skip_index;
@@ -207,8 +207,11 @@ static srd_dnnl_conv *make_kernel(int transposed, int ic, int oc, int h, int w, 
         if (int8) {
             float inverse = 1.0f / in_scale;
             TRY(dnnl_primitive_attr_create(&rattr), "attributes");
-            dnnl_primitive_attr_set_output_scales(rattr, 1, 0, &inverse);
-            if (in_zero != 0) dnnl_primitive_attr_set_zero_points(rattr, DNNL_ARG_DST, 1, 0, &in_zero);
+            if (dnnl_primitive_attr_set_output_scales(rattr, 1, 0, &inverse) != dnnl_success
+                || (in_zero != 0 && dnnl_primitive_attr_set_zero_points(rattr, DNNL_ARG_DST, 1, 0, &in_zero) != dnnl_success)) {
+                dnnl_primitive_attr_destroy(rattr);
+                TRY(dnnl_invalid_arguments, "int8 source quantization");
+            }
         }
         dnnl_status_t st = dnnl_reorder_primitive_desc_create(&spd, &user_src_md, eng, &src_md, eng, rattr);
         if (rattr) dnnl_primitive_attr_destroy(rattr);
@@ -251,18 +254,10 @@ srd_dnnl_conv *srd_dnnl_conv_create(int ic, int oc, int h, int w, int kh, int kw
                                     int pad_h, int pad_w, int dilation,
                                     const float *weights, const float *bias,
                                     srd_dnnl_post_ops post, int precision, int types,
+                                    float input_scale, int input_zero,
                                     char *error, int error_length) {
     return make_kernel(0, ic, oc, h, w, kh, kw, stride, pad_h, pad_w, pad_h, pad_w, dilation, weights, bias, post,
-                       precision, types, 1.0f, 0, error, error_length);
-}
-
-srd_dnnl_conv *srd_dnnl_conv_create_int8(int ic, int oc, int h, int w, int kh, int kw, int stride,
-                                         int pad_h, int pad_w, int dilation,
-                                         const float *weights, const float *bias,
-                                         srd_dnnl_post_ops post, float input_scale, int input_zero, int source_is_u8,
-                                         char *error, int error_length) {
-    return make_kernel(0, ic, oc, h, w, kh, kw, stride, pad_h, pad_w, pad_h, pad_w, dilation, weights, bias, post,
-                       SRD_DNNL_INT8, source_is_u8 ? SRD_DNNL_SRC_U8 : 0, input_scale, input_zero, error, error_length);
+                       precision, types, input_scale, input_zero, error, error_length);
 }
 
 srd_dnnl_conv *srd_dnnl_deconv_create(int ic, int oc, int h, int w, int kh, int kw, int stride,
@@ -348,7 +343,7 @@ int srd_dnnl_self_test(char *error, int error_length) {
     float weights[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0}, src[16], dst[16];
     for (int i = 0; i < 16; i++) src[i] = (float)i;
     srd_dnnl_post_ops none = {0};
-    srd_dnnl_conv *c = srd_dnnl_conv_create(1, 1, 4, 4, 3, 3, 1, 1, 1, 1, weights, NULL, none, SRD_DNNL_F32, 0, error, error_length);
+    srd_dnnl_conv *c = srd_dnnl_conv_create(1, 1, 4, 4, 3, 3, 1, 1, 1, 1, weights, NULL, none, SRD_DNNL_F32, 0, 1.0f, 0, error, error_length);
     if (!c) return 0;
     int rc = srd_dnnl_conv_execute(c, src, dst, NULL, error, error_length);
     srd_dnnl_conv_destroy(c);

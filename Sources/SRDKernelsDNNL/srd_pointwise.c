@@ -2,7 +2,6 @@
 // convolutions, on pixel ranges so callers can split them across threads.
 #include "srd_dnnl.h"
 
-#include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif

@@ -103,9 +103,8 @@ public struct TrainingSession: Sendable {
         let images = try files.map(read)
         let degradation = Degradation(blurSigma: blur, noiseSigma: noise, jpegQuality: jpeg)
         let colorMode = try resolveColor()
-        let codec = degradeCodec
         let trainingSet = try TrainingSet(images: images, scale: scale, color: colorMode, degradation: degradation, minimumSide: patch,
-                                          compress: codec.map { c in { lr, seed in try c.roundTrip(lr, crf: c.crf(seed: seed)).image } })
+                                          compress: degradeCodec.map { c in { lr, seed in try c.roundTrip(lr, crf: c.crf(seed: seed)).image } })
         let valSet: [(hr: PlanarImage, lr: PlanarImage)] = try valFiles.map {
             var hr = EvalProtocol.modcrop(try read($0), scale: scale)
             if valCrop > 0 && (hr.width > valCrop || hr.height > valCrop) {

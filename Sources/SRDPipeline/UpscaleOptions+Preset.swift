@@ -62,7 +62,8 @@ extension UpscaleOptions {
         // auto when nobody chose: the weight file's measured mode (within 0.02 dB of f32), else f32.
         let precisionName = overrides.precision ?? preset?.precision ?? "auto"
         guard let precision = PrecisionRequest(rawValue: precisionName) else {
-            throw PipelineError.invalidArgument("precision must be f32, bf16 or auto, got '\(precisionName)'")
+            let names = PrecisionRequest.allCases.map(\.rawValue).joined(separator: ", ")
+            throw PipelineError.invalidArgument("precision must be one of \(names), got '\(precisionName)'")
         }
         let backend = try ComputeBackend.named(overrides.backend ?? preset?.backend)
         var options = UpscaleOptions(

@@ -40,7 +40,7 @@ public struct UpscaleOptions: Sendable {
     public var codecGiven = false
     /// Backend and precision of the network; each worker gets `threadsPerWorker(workers)` threads.
     public var backend: ComputeBackend = .preferred
-    /// `auto` runs what the model's card recorded (`PrecisionRequest.resolve`).
+    /// `auto` runs what the model's weight file recorded (`PrecisionRequest.resolve`).
     public var precision: PrecisionRequest = .auto
     /// With `--self-reference`: after `Degradation`, each low-resolution frame goes through this
     /// encoder and back (CRF drawn per frame index), to measure models on compressed input.

@@ -61,11 +61,14 @@ public struct Int8Calibration: Sendable, Equatable {
 
     /// Runs `program` (OpenBLAS reference, f32) on each input and records the range of every
     /// convolution's input. Inputs are whole network inputs (e.g. Y planes of LR images).
-    public static func measure(program: Program, inputs: [FeatureMap]) -> Int8Calibration {
+    public static func measure(program: Program, inputs: [PlanarImage]) -> Int8Calibration {
         var ranges: [Int: Range] = [:]
         let workspace = Workspace()
-        for input in inputs {
-            _ = program.forward(input, workspace: workspace) { step, x in
+        for image in inputs {
+            let shape = Shape3(image.channels, image.height, image.width)
+            let input = workspace.scratch(.tileInput, count: shape.count)
+            image.data.withUnsafeBufferPointer { input.update(from: $0.baseAddress!, count: shape.count) }
+            _ = program.forward(FeatureMap(input, shape), workspace: workspace) { step, x in
                 var lo = Float.greatestFiniteMagnitude, hi = -Float.greatestFiniteMagnitude
                 let p = UnsafeBufferPointer(start: x.pointer, count: x.shape.count)
                 for v in p { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }

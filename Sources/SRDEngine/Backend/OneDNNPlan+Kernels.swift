@@ -4,16 +4,24 @@ import SRDKernelsDNNL
 /// where calibrated, bf16 where the plan is bf16, else f32), probes, and the late creation of a
 /// bf16 plan's kernels once every value's element type is known.
 extension OneDNNPlan {
+    /// Whether the kernel made last is oneDNN's reference (slow, generic) implementation.
+    var lastIsReference: Bool { implementations.last?.hasPrefix("ref") == true }
+
+    /// Frees the kernel made last and forgets its implementation.
+    func discardLast(_ kernel: OpaquePointer) {
+        srd_dnnl_conv_destroy(kernel)
+        implementations.removeLast()
+    }
+
     /// The int8 kernel when `int8` is given and oneDNN has a fast one (with this fusion) on this
-    /// CPU, else the f32 kernel. With `u8Source` the int8 kernel reads an already quantized source; `u8Source` in the
-    /// result says whether the kernel made is that one.
+    /// CPU, else the f32 kernel. With `u8Source` the int8 kernel reads an already quantized
+    /// source; `u8Source` in the result says whether the kernel made is that one.
     func makeFastest(_ conv: Conv2D, input: Shape3, post: srd_dnnl_post_ops, slopes: [Float],
                      int8: Int8Calibration.Range?, u8Source: Bool = false) throws -> (kernel: OpaquePointer, u8Source: Bool) {
-        if let int8, let kernel = try? makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .f32,
+        if let int8, let kernel = try? makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .int8,
                                                          int8: int8, u8Source: u8Source) {
-            if implementations.last?.hasPrefix("ref") == false { return (kernel, u8Source) }
-            srd_dnnl_conv_destroy(kernel)
-            implementations.removeLast()
+            if !lastIsReference { return (kernel, u8Source) }
+            discardLast(kernel)
         }
         return (try makeConvolution(conv, input: input, post: post, slopes: slopes, precision: .f32), false)
     }
@@ -28,9 +36,8 @@ extension OneDNNPlan {
             kernel = try? makeTransposedConvolution(deconv, input: input, precision: .bf16)
         }
         guard let kernel else { return false }
-        srd_dnnl_conv_destroy(kernel)
-        let fast = implementations.removeLast().hasPrefix("ref") == false
-        return fast
+        defer { discardLast(kernel) }
+        return !lastIsReference
     }
 
     /// bf16 plans: each value's element type from all its readers, then the kernels.
@@ -59,35 +66,33 @@ extension OneDNNPlan {
                 kernel = try makeTransposedConvolution(deconv, input: input, precision: .bf16, types: Int32(types))
             }
             ops[index] = .conv(kernel, input: x, skip: skip, output: o)
-            if implementations.last?.hasPrefix("ref") == true {
+            if lastIsReference {
                 throw EngineError(.invalidInput, "oneDNN has only a reference bf16 kernel for a layer here")
             }
         }
     }
 
+    /// `int8` (the input's range) is required for `.int8`; `u8Source` is an int8 kernel whose
+    /// caller passes the source already quantized.
     func makeConvolution(_ conv: Conv2D, input: Shape3, post: srd_dnnl_post_ops, slopes: [Float],
                          precision: ComputePrecision, types: Int32 = 0, int8: Int8Calibration.Range? = nil,
                          u8Source: Bool = false) throws -> OpaquePointer {
+        precondition(precision != .int8 || int8 != nil, "an int8 convolution needs its input's range")
         var message = [CChar](repeating: 0, count: 512)
-        let mode = precision == .bf16 ? Int32(SRD_DNNL_BF16) : Int32(SRD_DNNL_F32)
+        let mode = Self.mode(precision)
+        let flags = types | (u8Source ? Int32(SRD_DNNL_SRC_U8) : 0)
         let made: OpaquePointer? = conv.weight.withUnsafeBufferPointer { w in
             conv.bias.withUnsafeBufferPointer { b in
                 slopes.withUnsafeBufferPointer { s in
                     var p = post
                     p.prelu_slopes = s.baseAddress
                     p.prelu_count = Int32(s.count)
-                    if let int8 {
-                        return srd_dnnl_conv_create_int8(
-                            Int32(conv.inChannels), Int32(conv.outChannels), Int32(input.h), Int32(input.w),
-                            Int32(conv.kernelHeight), Int32(conv.kernelWidth), Int32(conv.stride),
-                            Int32(conv.paddingHeight), Int32(conv.paddingWidth), Int32(conv.dilation),
-                            w.baseAddress, b.baseAddress, p, int8.scale, int8.zeroPoint, u8Source ? 1 : 0, &message, Int32(message.count))
-                    }
                     return srd_dnnl_conv_create(
                         Int32(conv.inChannels), Int32(conv.outChannels), Int32(input.h), Int32(input.w),
                         Int32(conv.kernelHeight), Int32(conv.kernelWidth), Int32(conv.stride),
                         Int32(conv.paddingHeight), Int32(conv.paddingWidth), Int32(conv.dilation),
-                        w.baseAddress, b.baseAddress, p, mode, types, &message, Int32(message.count))
+                        w.baseAddress, b.baseAddress, p, mode, flags, int8?.scale ?? 1, int8?.zeroPoint ?? 0,
+                        &message, Int32(message.count))
                 }
             }
         }
@@ -100,8 +105,9 @@ extension OneDNNPlan {
 
     func makeTransposedConvolution(_ layer: TransposedConv2D, input: Shape3, precision: ComputePrecision,
                                    types: Int32 = 0) throws -> OpaquePointer {
+        precondition(precision != .int8, "transposed convolutions have no int8 kernels here")
         var message = [CChar](repeating: 0, count: 512)
-        let mode = precision == .bf16 ? Int32(SRD_DNNL_BF16) : Int32(SRD_DNNL_F32)
+        let mode = Self.mode(precision)
         let p = Int32(layer.padding), end = Int32(layer.padding - layer.outputPadding)
         let made: OpaquePointer? = layer.weightTensor.data.withUnsafeBufferPointer { w in
             layer.bias.withUnsafeBufferPointer { b in
@@ -116,5 +122,13 @@ extension OneDNNPlan {
         }
         implementations.append(String(cString: srd_dnnl_conv_implementation(kernel)))
         return kernel
+    }
+
+    private static func mode(_ precision: ComputePrecision) -> Int32 {
+        switch precision {
+        case .f32: return Int32(SRD_DNNL_F32)
+        case .bf16: return Int32(SRD_DNNL_BF16)
+        case .int8: return Int32(SRD_DNNL_INT8)
+        }
     }
 }

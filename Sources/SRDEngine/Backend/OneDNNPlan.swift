@@ -39,9 +39,6 @@ final class OneDNNPlan {
 
     /// The (aligned) input shape the plan was made for.
     let inputShape: Shape3
-    /// The precision the kernels run: bf16 only where the CPU has it and every kernel could be
-    /// made in it, else f32.
-    private(set) var precision: ComputePrecision = .f32
     let outputShape: Shape3
     /// What oneDNN chose for each convolution, for `srd bench` and tests.
     var implementations: [String] = []
@@ -76,25 +73,24 @@ final class OneDNNPlan {
         self.calibration = calibration
         bufferOf = []
         srd_dnnl_set_thread_count(Int32(threads))
-        let programShapes = shapes
+        var compiled = false
         if precision == .bf16 && OneDNN.hasBF16 {
+            let programShapes = shapes
             do {
                 try compile(program.steps, precision: .bf16)
                 try makePendingKernels()
-                self.precision = .bf16
+                compiled = true
             } catch {
-                // A layer without a bf16 kernel here: the whole plan in f32 (`precision` and
-                // `implementations` say so).
+                // A layer without a bf16 kernel here: the whole plan in f32 (`implementations`
+                // says so).
                 destroyKernels()
                 shapes = programShapes
                 implementations.removeAll()
             }
         }
-        if self.precision == .f32 {
-            let mode: ComputePrecision = precision == .int8 && calibration != nil ? .int8 : .f32
+        if !compiled {
             do {
-                try compile(program.steps, precision: mode)
-                self.precision = mode
+                try compile(program.steps, precision: precision == .int8 && calibration != nil ? .int8 : .f32)
             } catch {
                 destroyKernels()
                 throw error
@@ -176,8 +172,7 @@ final class OneDNNPlan {
                     if post.activation == 2, probeBF16(.conv(conv, input: shapes[x], post: srd_dnnl_post_ops(), slopes: [])) {
                         ops.append(.pendingConv(.conv(conv, input: shapes[x], post: srd_dnnl_post_ops(), slopes: []),
                                                 input: x, skip: nil, output: convOut))
-                        ops.append(.prelu(slopes: slopes, input: convOut, output: activation!.output))
-                        if case .add(let add, let a, let b, let o)? = addStep { ops.append(.add(alpha: add.alpha, a, b, output: o)) }
+                        appendUnfusedTail(slopes: slopes, input: convOut, activationOutput: activation!.output, add: addStep)
                         continue
                     }
                 }
@@ -191,12 +186,11 @@ final class OneDNNPlan {
                 }
                 var made = try makeFastest(conv, input: shapes[x], post: post, slopes: slopes, int8: quantized,
                                            u8Source: preluBefore != nil)
-                let unfuse = post.activation == 2 && implementations.last?.hasPrefix("ref") == true
+                let unfuse = post.activation == 2 && lastIsReference
                 if unfuse {
                     // No fast kernel takes PReLU as a post-op (oneDNN 2.6, f32 and int8):
                     // the convolution alone, then the PReLU and the add as steps of their own.
-                    srd_dnnl_conv_destroy(made.kernel)
-                    implementations.removeLast()
+                    discardLast(made.kernel)
                     made = try makeFastest(conv, input: shapes[x], post: srd_dnnl_post_ops(), slopes: [], int8: quantized,
                                            u8Source: preluBefore != nil)
                 }
@@ -205,8 +199,7 @@ final class OneDNNPlan {
                 }
                 if unfuse {
                     ops.append(.conv(made.kernel, input: x, skip: nil, output: convOut))
-                    ops.append(.prelu(slopes: slopes, input: convOut, output: activation!.output))
-                    if case .add(let add, let a, let b, let o)? = addStep { ops.append(.add(alpha: add.alpha, a, b, output: o)) }
+                    appendUnfusedTail(slopes: slopes, input: convOut, activationOutput: activation!.output, add: addStep)
                 } else {
                     ops.append(.conv(made.kernel, input: x, skip: skip, output: out))
                 }
@@ -238,6 +231,12 @@ final class OneDNNPlan {
         }
     }
 
+    /// The PReLU (and the residual add after it) that a convolution could not take as post-ops,
+    /// as steps of their own after it.
+    private func appendUnfusedTail(slopes: [Float], input: Int, activationOutput: Int, add: Step?) {
+        ops.append(.prelu(slopes: slopes, input: input, output: activationOutput))
+        if case .add(let a, let x, let y, let o)? = add { ops.append(.add(alpha: a.alpha, x, y, output: o)) }
+    }
 
     // MARK: Buffers
 

@@ -1,7 +1,7 @@
 /// The precision a user asks for (`--precision`, preset key `precision`): a fixed mode, or
 /// `auto`, which runs the mode the model's own measurement chose.
 ///
-/// `auto` is decided once per model, not per run: `srd eval --precisions f32,bf16 --record`
+/// `auto` is decided once per model, not per run: `srd eval --precisions f32,bf16,int8 --record`
 /// scores every mode on an image set, times it, and writes the fastest mode whose Y-PSNR is
 /// within `PrecisionRequest.autoTolerance` of f32 into the weight file (`precision_auto`,
 /// with the whole table in `precision_table`), and the model card quotes that table. A model
@@ -25,7 +25,8 @@ public enum PrecisionRequest: String, CaseIterable, Sendable, CustomStringConver
     /// Parses `--precision`; nil and unknown names are errors with the accepted list.
     public static func named(_ name: String) throws -> PrecisionRequest {
         guard let p = PrecisionRequest(rawValue: name.lowercased()) else {
-            throw EngineError(.invalidInput, "precision must be f32, bf16, int8 or auto, got '\(name)'")
+            let names = allCases.map(\.rawValue).joined(separator: ", ")
+            throw EngineError(.invalidInput, "precision must be one of \(names), got '\(name)'")
         }
         return p
     }
@@ -44,8 +45,9 @@ public enum PrecisionRequest: String, CaseIterable, Sendable, CustomStringConver
 }
 
 extension ComputePrecision {
-    /// Whether this CPU has the instructions the mode exists for (bf16: AVX512_BF16); elsewhere
-    /// oneDNN computes the mode in f32, so `auto` says f32 and the summary does not claim bf16.
+    /// Whether this CPU has the instructions the mode exists for (bf16: AVX512_BF16, int8:
+    /// AVX512_VNNI). Elsewhere a bf16 plan computes in f32 and int8 runs on kernels whose speed
+    /// no table measured, so `auto` runs f32 there.
     public var runsNatively: Bool {
         switch self {
         case .f32: return true

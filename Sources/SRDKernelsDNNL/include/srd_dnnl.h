@@ -27,37 +27,32 @@ typedef struct {
     float skip_scale;
 } srd_dnnl_post_ops;
 
-/// Precision of the arithmetic: 0 f32 (direct), 1 f32 Winograd where accepted, 2 bf16 (AVX512_BF16):
-/// bf16 source and weights, f32 accumulation, bias and post-ops.
+/// Precision of the arithmetic:
+/// - SRD_DNNL_F32: f32 direct (SRD_DNNL_F32_WINOGRAD: Winograd where oneDNN accepts it).
+/// - SRD_DNNL_BF16 (AVX512_BF16): bf16 source and weights; f32 accumulation, bias and post-ops.
+/// - SRD_DNNL_INT8 (VNNI; convolutions only): the source quantized to u8 with `input_scale` (real
+///   value of one step) and `input_zero` (the u8 code of 0.0), so an input range [lo, hi] uses
+///   all 256 codes; weights quantized once per output channel (max |w| / 127, s8); int32
+///   accumulation scaled back to f32, then bias and post-ops in f32.
 enum { SRD_DNNL_F32 = 0, SRD_DNNL_F32_WINOGRAD = 1, SRD_DNNL_BF16 = 2, SRD_DNNL_INT8 = 3 };
 
-/// Element types of a bf16 kernel's tensors (flags, SRD_DNNL_BF16 only; f32 otherwise). A source
-/// given as f32 is converted into the kernel's own bf16 copy at each run (one pass, memory
-/// bound); a plan keeps a value in bf16 when every reader is a bf16 convolution, so chained
-/// layers pass bf16 from one to the next and the conversion happens only at the ends.
+/// Element types of a kernel's tensors (flags; unset = f32). A bf16 or int8 kernel given an f32
+/// source converts it into its own low-precision copy at each run (one memory-bound pass); a
+/// plan avoids that where it can: it keeps a value in bf16 when every reader is a bf16
+/// convolution (SRC/DST/SKIP_BF16, bf16 kernels only), and lets a PReLU write the u8 source of
+/// the int8 kernel that alone reads it (SRC_U8, int8 kernels only; `srd_nhwc_prelu_u8`).
 enum { SRD_DNNL_SRC_BF16 = 1, SRD_DNNL_DST_BF16 = 2, SRD_DNNL_SKIP_BF16 = 4, SRD_DNNL_SRC_U8 = 8 };
 
 /// Makes a stride/dilation/zero-padding convolution for one input size (h x w, NHWC).
-/// `weights` is PyTorch's [oc, ic, kh, kw]; `bias` has oc values or is NULL.
+/// `weights` is PyTorch's [oc, ic, kh, kw]; `bias` has oc values or is NULL. `input_scale` and
+/// `input_zero` are used by SRD_DNNL_INT8 only.
 /// Returns NULL with a message in `error` when oneDNN cannot make it.
 srd_dnnl_conv *srd_dnnl_conv_create(int ic, int oc, int h, int w, int kh, int kw, int stride,
                                     int pad_h, int pad_w, int dilation,
                                     const float *weights, const float *bias,
                                     srd_dnnl_post_ops post, int precision, int types,
+                                    float input_scale, int input_zero,
                                     char *error, int error_length);
-
-/// An int8 convolution (VNNI): the f32 source is quantized at each run to u8 with `input_scale`
-/// (real value of one step) and `input_zero` (the u8 code of 0.0), so an input range [lo, hi]
-/// uses all 256 codes; the weights once, per output channel (max |w| / 127, s8); int32
-/// accumulation, then scaled back to f32 with bias and post-ops in f32. Source, destination and
-/// skip are f32 tensors, as in f32 kernels.
-/// With `source_is_u8` the caller passes the source already quantized (u8 NHWC, e.g. from
-/// `srd_nhwc_prelu_u8`), and the kernel skips its own conversion.
-srd_dnnl_conv *srd_dnnl_conv_create_int8(int ic, int oc, int h, int w, int kh, int kw, int stride,
-                                         int pad_h, int pad_w, int dilation,
-                                         const float *weights, const float *bias,
-                                         srd_dnnl_post_ops post, float input_scale, int input_zero, int source_is_u8,
-                                         char *error, int error_length);
 
 /// A transposed convolution (PyTorch's ConvTranspose2d, weights [ic, oc, kh, kw]): the output
 /// is the full result cropped by pad_t / pad_l at the start and pad_b / pad_r at the end.
