@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "SRDDaemon",
             dependencies: [
-                "SRDPipeline",
+                "SRDPipeline", "SRDMedia",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),

@@ -42,10 +42,24 @@ public final class MediaReader: @unchecked Sendable {
     private var lastDuration: Int64 = 0
     private let defaultDuration: Int64
 
+    /// Which of the input's packets `next()` returns.
+    public enum Streams: Sendable {
+        /// Decoded video frames and every pass-through packet (a whole job).
+        case all
+        /// Decoded video frames only (a segment: its audio is copied once, at the join).
+        case videoOnly
+        /// Pass-through packets only, the video not decoded (the join copies them).
+        case passthroughOnly
+    }
+
+    /// What this reader returns.
+    public let streams: Streams
+
     /// Opens `path` and the decoder of its best video stream.
     /// - Throws: `MediaError` (`.openFailed`, `.noVideoStream`, `.codecUnavailable`).
-    public init(path: String) throws {
+    public init(path: String, streams: Streams = .all) throws {
         self.path = path
+        self.streams = streams
         var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
         try check(avformat_open_input(&ctx, path, nil, nil), .openFailed, "cannot open \(path)")
         guard let ctx else { throw MediaError(.openFailed, "cannot open \(path)") }
@@ -76,7 +90,7 @@ public final class MediaReader: @unchecked Sendable {
         for s in layout.streams where s.index != Int(best) {
             let type = MediaStreamType(s.mediaType)
             let stream = ctx.pointee.streams[s.index]!
-            if !s.hidden, type == .audio || type == .subtitle || type == .data {
+            if streams != .videoOnly, !s.hidden, type == .audio || type == .subtitle || type == .data {
                 pass[Int32(s.index)] = (type, s.timeBase)
             } else {
                 stream.pointee.discard = AVDISCARD_ALL  // other video, cover art, hidden tracks
@@ -84,6 +98,7 @@ public final class MediaReader: @unchecked Sendable {
         }
         passthrough = pass
         videoIndex = best
+        if streams == .passthroughOnly { st.pointee.discard = AVDISCARD_ALL }
         let rate = video.averageFrameRate
         if rate.num > 0, rate.den > 0, video.timeBase.num > 0 {
             defaultDuration = max(1, av_rescale_q(1, AVRational(num: Int32(rate.den), den: Int32(rate.num)), video.timeBase.av))
@@ -133,12 +148,24 @@ public final class MediaReader: @unchecked Sendable {
             }
             defer { av_packet_unref(packet) }
             let index = packet.pointee.stream_index
-            if index == videoIndex {
+            if index == videoIndex, streams != .passthroughOnly {
                 if let message = try decoder.send(packet) { noteCorrupt(message) }
             } else if let (type, tb) = passthrough[index] {
                 return .packet(try PassthroughPacket(referencing: packet, type: type, timeBase: tb))
             }
         }
+    }
+
+    /// Moves to the last keyframe at or before `pts` (in the video stream's time base), before
+    /// the first `next()`: decoding then starts there, and the caller skips the frames before
+    /// the one it wants. Containers that seek by decode time (MP4) land on the keyframe whose
+    /// dts is at or before `pts`, which is the keyframe itself or an earlier one.
+    public func seek(toPTS pts: Int64) throws {
+        guard framesDecoded == 0, let ctx = formatContext else {
+            throw MediaError(.invalidArgument, "\(path): seek only before the first frame")
+        }
+        try check(av_seek_frame(ctx, videoIndex, pts, AVSEEK_FLAG_BACKWARD), .readFailed,
+                  "cannot seek to \(pts) in \(path)")
     }
 
     private func makeFrame(_ frame: UnsafeMutablePointer<AVFrame>) throws -> VideoFrame {
@@ -215,6 +242,17 @@ public struct InputShortfall: Sendable, Equatable, CustomStringConvertible, Coda
     public var framesDeclared: Int
     public var damagedPackets: Int
     public var problems: [String]
+
+    public init(path: String, decodedSeconds: Double, declaredSeconds: Double, framesDecoded: Int, framesDeclared: Int,
+                damagedPackets: Int, problems: [String]) {
+        self.path = path
+        self.decodedSeconds = decodedSeconds
+        self.declaredSeconds = declaredSeconds
+        self.framesDecoded = framesDecoded
+        self.framesDeclared = framesDeclared
+        self.damagedPackets = damagedPackets
+        self.problems = problems
+    }
 
     public var description: String { "\(path) is truncated or damaged: " + problems.joined(separator: ", ") }
 

@@ -21,7 +21,8 @@ public final class MediaWriter: @unchecked Sendable {
     public private(set) var framesWritten = 0
 
     private let container: OutputContainer
-    private let encoder: VideoEncoder
+    /// nil for a joined output, whose video packets are already encoded.
+    private let encoder: VideoEncoder?
     private let videoOutIndex: Int
     /// Input stream index -> output stream index, for copied streams.
     var streamMap: [Int: Int] = [:]
@@ -30,8 +31,22 @@ public final class MediaWriter: @unchecked Sendable {
     var dropsEmptyTextSamples: Set<Int> = []
     private let encoderTimeBase: AVRational
     private var lastPTS: Int64?
+    private var lastVideoDTS: Int64?
+    /// A segment's video packet timestamps as encoded (input video time base), in packet
+    /// order: NUT shifts and guesses them, the join needs the encoder's own.
+    public private(set) var segmentTimestamps: SegmentTimestamps?
     private var scratch: UnsafeMutablePointer<AVPacket>?
     private var done = false
+
+    /// What the file holds besides the encoded video.
+    public enum Role: Sendable, Equatable {
+        /// The whole result: the video plus the input's audio, subtitles, attachments, chapters
+        /// and metadata.
+        case complete
+        /// One segment's video only, in NUT (which keeps any time base and codec exactly), encoded
+        /// as `finalFormat` needs it (global header or in-band parameter sets), for `SegmentJoiner`.
+        case segment(finalFormat: String)
+    }
 
     /// Creates the output, its streams, and writes the header.
     /// - Parameters:
@@ -39,13 +54,23 @@ public final class MediaWriter: @unchecked Sendable {
     ///     `settings.formatName`, else `chooseFormat(outputPath: path, ...)`).
     ///   - reader: the source, whose streams, chapters, metadata and tags are copied.
     ///   - width, height: size of the images that will be written.
-    public init(path: String, reader: MediaReader, width: Int, height: Int, settings: EncodeSettings) throws {
+    public init(path: String, reader: MediaReader, width: Int, height: Int, settings: EncodeSettings,
+                role: Role = .complete) throws {
         self.path = path
         let layout = reader.layout
         let source = reader.video
-        let format = settings.formatName
-            ?? Self.chooseFormat(outputPath: path, inputPath: layout.path, inputFormat: layout.formatName,
-                                 videoCodec: settings.codec)
+        let format: String
+        let finalFormat: String
+        switch role {
+        case .complete:
+            format = settings.formatName
+                ?? Self.chooseFormat(outputPath: path, inputPath: layout.path, inputFormat: layout.formatName,
+                                     videoCodec: settings.codec)
+            finalFormat = format
+        case .segment(let final):
+            format = "nut"
+            finalFormat = final
+        }
         container = try OutputContainer(path: path, formatName: format)
         formatName = container.formatName
         guard width > 0, height > 0 else {
@@ -71,30 +96,77 @@ public final class MediaWriter: @unchecked Sendable {
                                           height: Int(par.height))
         let spec = ColorSpec.output(format: pixFmt, source: sourceSpec, outputHeight: height)
         encoderTimeBase = vin.timeBase
-        var rate = vin.averageFrameRate
-        if rate.num <= 0 || rate.den <= 0 { rate = source.averageFrameRate.av }
-        let sar = source.sampleAspectRatio.num > 0 ? source.sampleAspectRatio.av : AVRational(num: 0, den: 1)
+        let rate = Self.frameRate(vin, source)
         var encoderOptions = settings.extraOptions
         if let hdr = vin.hdr, settings.codec == "libx265" {
             // libx265 writes the HDR10 SEI from its own parameters (libav 5.1 does not pass side data).
             let own = hdr.x265Parameters
             encoderOptions["x265-params"] = encoderOptions["x265-params"].map { $0 + ":" + own } ?? own
         }
-        encoder = try VideoEncoder(.init(
+        let globalHeader = av_guess_format(finalFormat, nil, nil).map { $0.pointee.flags & AVFMT_GLOBALHEADER != 0 }
+            ?? container.wantsGlobalHeader
+        let encoder = try VideoEncoder(.init(
             codecName: settings.codec, pixelFormat: pixFmt, width: width, height: height,
-            timeBase: vin.timeBase, frameRate: rate, sampleAspectRatio: sar, spec: spec,
+            timeBase: vin.timeBase, frameRate: rate, sampleAspectRatio: Self.aspect(source), spec: spec,
             primaries: par.color_primaries, transfer: par.color_trc,
             crf: settings.crf, preset: settings.preset, extraOptions: encoderOptions,
-            globalHeader: container.wantsGlobalHeader))
+            globalHeader: globalHeader))
+        self.encoder = encoder
         warnings += encoder.warnings
+        let (index, videoWarnings) = try Self.addVideoStream(container, path: path, layout: layout, source: source) { vout in
+            avcodec_parameters_from_context(vout.pointee.codecpar, encoder.context)
+        }
+        videoOutIndex = index
+        warnings += videoWarnings
+        if role == .complete { try copyEverythingElse(layout) } else {
+            segmentTimestamps = SegmentTimestamps(timeBase: vin.timeBase)
+        }
+        try openFile(muxerOptions: settings.muxerOptions)
+    }
 
+    /// Creates the joined output of a segmented job: the video stream takes `video`'s coded
+    /// parameters (the segments' encoder), its packets come through `write(videoPacket:)`, and
+    /// everything else of the input is copied as for a single pass.
+    public init(path: String, reader: MediaReader, video: SegmentVideo, formatName format: String,
+                muxerOptions: [String: String] = [:]) throws {
+        self.path = path
+        container = try OutputContainer(path: path, formatName: format)
+        formatName = container.formatName
+        pixelFormat = video.pixelFormat
+        encoder = nil
+        let layout = reader.layout
+        encoderTimeBase = video.timeBase
+        let (index, videoWarnings) = try Self.addVideoStream(container, path: path, layout: layout, source: reader.video) { vout in
+            avcodec_parameters_copy(vout.pointee.codecpar, video.parameters)
+        }
+        videoOutIndex = index
+        warnings += videoWarnings
+        try copyEverythingElse(layout)
+        try openFile(muxerOptions: muxerOptions)
+    }
+
+    private static func frameRate(_ vin: InputLayout.Stream, _ source: VideoStreamInfo) -> AVRational {
+        let rate = vin.averageFrameRate
+        return rate.num <= 0 || rate.den <= 0 ? source.averageFrameRate.av : rate
+    }
+
+    private static func aspect(_ source: VideoStreamInfo) -> AVRational {
+        source.sampleAspectRatio.num > 0 ? source.sampleAspectRatio.av : AVRational(num: 0, den: 1)
+    }
+
+    /// The output video stream: coded parameters from `configure`, timing, aspect, disposition,
+    /// HDR metadata, stream metadata and rotation from the input.
+    private static func addVideoStream(_ container: OutputContainer, path: String, layout: InputLayout, source: VideoStreamInfo,
+                                       configure: (UnsafeMutablePointer<AVStream>) -> Int32) throws -> (Int, [String]) {
+        let vin = layout.videoStream
+        let formatName = container.formatName
+        var warnings: [String] = []
         let vout = try container.addStream()
-        videoOutIndex = Int(vout.pointee.index)
-        try check(avcodec_parameters_from_context(vout.pointee.codecpar, encoder.context), .writeFailed,
-                  "cannot configure the video stream of \(path)")
+        try check(configure(vout), .writeFailed, "cannot configure the video stream of \(path)")
+        vout.pointee.codecpar.pointee.codec_tag = 0
         vout.pointee.time_base = vin.timeBase
-        vout.pointee.avg_frame_rate = rate
-        vout.pointee.sample_aspect_ratio = sar
+        vout.pointee.avg_frame_rate = Self.frameRate(vin, source)
+        vout.pointee.sample_aspect_ratio = Self.aspect(source)
         vout.pointee.disposition = vin.disposition
         if let hdr = vin.hdr { try hdr.attach(to: vout) }
         // The old encoder's name would now be wrong.
@@ -105,7 +177,11 @@ public final class MediaWriter: @unchecked Sendable {
                 warnings.append("\(formatName) output may not keep the input's rotation (\(source.rotation) degrees)")
             }
         }
+        return (Int(vout.pointee.index), warnings)
+    }
 
+    /// Audio, subtitles, attachments, data, chapters and container metadata.
+    private func copyEverythingElse(_ layout: InputLayout) throws {
         if formatName == "image2" {
             // Pictures hold no audio, subtitles or chapters.
             if layout.streams.contains(where: { $0.index != layout.videoStreamIndex && !$0.hidden }) {
@@ -116,10 +192,12 @@ public final class MediaWriter: @unchecked Sendable {
             try copyChapters(layout)
             setEntries(layout.metadata, on: &container.context!.pointee.metadata, except: ["encoder"])
         }
+    }
 
+    private func openFile(muxerOptions: [String: String]) throws {
         guard let pkt = av_packet_alloc() else { throw MediaError(.writeFailed, "out of memory") }
         scratch = pkt
-        try container.writeHeader(options: settings.muxerOptions)
+        try container.writeHeader(options: muxerOptions)
     }
 
     deinit {
@@ -131,7 +209,7 @@ public final class MediaWriter: @unchecked Sendable {
     /// warning), since encoders and muxers need increasing timestamps.
     public func write(image: PlanarImage, pts: Int64, duration: Int64) throws {
         let pts = try nextPTS(pts)
-        try encoder.encode(image, pts: pts, duration: duration, sink: muxVideo)
+        try requireEncoder().encode(image, pts: pts, duration: duration, sink: muxVideo)
         framesWritten += 1
     }
 
@@ -139,14 +217,39 @@ public final class MediaWriter: @unchecked Sendable {
     /// timestamp rules as `write(image:pts:duration:)`.
     public func write(frame: PackedFrame, pts: Int64, duration: Int64) throws {
         let pts = try nextPTS(pts)
-        try encoder.encode(frame, pts: pts, duration: duration, sink: muxVideo)
+        try requireEncoder().encode(frame, pts: pts, duration: duration, sink: muxVideo)
         framesWritten += 1
     }
 
     /// A converter into this writer's encoder format, for a worker thread: frames in flight can
     /// then be kept packed (`PackedFrame`) instead of as float RGB. Packers may be used
     /// concurrently with each other and with this writer.
-    public func makePacker() throws -> FramePacker { try encoder.makePacker() }
+    public func makePacker() throws -> FramePacker { try requireEncoder().makePacker() }
+
+    private func requireEncoder() throws -> VideoEncoder {
+        guard let encoder else { throw MediaError(.invalidArgument, "\(path) copies its video: it has no encoder") }
+        return encoder
+    }
+
+    /// Muxes one already encoded video packet of a segment (timestamps in the segment's time
+    /// base, which is the input video's). A dts not after the previous one, where two segments'
+    /// encoder delays meet, is moved just after it (still at or before the pts).
+    public func write(videoPacket packet: SegmentPacket) throws {
+        guard !done, let scratch else { throw MediaError(.invalidArgument, "\(path) is already finished") }
+        try check(av_packet_ref(scratch, packet.packet), .writeFailed, "cannot reference a packet for \(path)")
+        defer { av_packet_unref(scratch) }
+        if let last = lastVideoDTS, scratch.pointee.dts != avNoPTS, scratch.pointee.dts <= last {
+            let moved = last + 1
+            guard scratch.pointee.pts == avNoPTS || moved <= scratch.pointee.pts else {
+                throw MediaError(.writeFailed, "segment packets overlap in time at pts \(scratch.pointee.pts) in \(path)")
+            }
+            scratch.pointee.dts = moved
+        }
+        if scratch.pointee.dts != avNoPTS { lastVideoDTS = scratch.pointee.dts }
+        framesWritten += 1
+        scratch.pointee.pos = -1
+        try muxVideo(scratch)
+    }
 
     /// `pts`, or just after the previous one if it is not after it (with a warning).
     private func nextPTS(_ pts: Int64) throws -> Int64 {
@@ -180,7 +283,7 @@ public final class MediaWriter: @unchecked Sendable {
     public func finish() throws {
         guard !done else { return }
         do {
-            try encoder.flush(sink: muxVideo)
+            try encoder?.flush(sink: muxVideo)
             try container.finish()
         } catch {
             close()
@@ -203,6 +306,7 @@ public final class MediaWriter: @unchecked Sendable {
     var containerContext: UnsafeMutablePointer<AVFormatContext>? { container.context }
 
     private func muxVideo(_ packet: UnsafeMutablePointer<AVPacket>) throws {
+        segmentTimestamps?.append(packet)
         packet.pointee.stream_index = Int32(videoOutIndex)
         av_packet_rescale_ts(packet, encoderTimeBase, container.stream(videoOutIndex).pointee.time_base)
         try container.write(packet)

@@ -13,10 +13,14 @@ extension SyntheticClip {
         private let frameSize: Int
         private let name: String
         private var nextSample: Int64 = 0
+        private let frequency: Double
         static let sampleRate: Int32 = 48000
 
-        init(container: OutputContainer, path: String) throws {
+        /// - Parameter track: 0 for the first tone track (440 Hz, "eng"); later ones are an
+        ///   octave apart and tagged as other languages, so each track's packets differ.
+        init(container: OutputContainer, path: String, track: Int = 0) throws {
             self.container = container
+            frequency = 440 * pow(2, Double(track))
             let preferred = ["mp4", "mov", "ipod"].contains(container.formatName) ? ["aac", "flac", "pcm_s16le"]
                 : container.formatName == "matroska" ? ["flac", "aac", "pcm_s16le"] : ["pcm_s16le", "aac", "flac"]
             guard let codec = preferred.lazy.compactMap({ avcodec_find_encoder_by_name($0) })
@@ -40,7 +44,7 @@ extension SyntheticClip {
             let st = try container.addStream()
             try check(avcodec_parameters_from_context(st.pointee.codecpar, ctx), .writeFailed, "cannot configure audio of \(path)")
             st.pointee.time_base = ctx.pointee.time_base
-            av_dict_set(&st.pointee.metadata, "language", "eng", 0)
+            av_dict_set(&st.pointee.metadata, "language", ["eng", "fra", "deu", "spa"][track % 4], 0)
             streamIndex = Int(st.pointee.index)
 
             frame.pointee.format = ctx.pointee.sample_fmt.rawValue
@@ -90,7 +94,7 @@ extension SyntheticClip {
             let packed = av_get_packed_sample_fmt(fmt)
             for i in 0..<count {
                 let t = Double(nextSample + Int64(i)) / Double(Self.sampleRate)
-                let v = 0.25 * sin(2 * Double.pi * 440 * t)
+                let v = 0.25 * sin(2 * Double.pi * frequency * t)
                 for c in 0..<channels {
                     let plane = planar ? c : 0
                     let index = planar ? i : i * channels + c

@@ -59,6 +59,10 @@ public enum SyntheticClip {
         public var variableFrameRate = false
         /// A 440 Hz stereo sine tone: aac in mp4/mov, flac in matroska, pcm_s16le otherwise.
         public var audio = false
+        /// Tone tracks written when `audio` is set (each an octave above the one before).
+        public var audioTracks = 1
+        /// Frames between keyframes (the encoder's GOP size); nil keeps the encoder's default.
+        public var keyframeInterval: Int?
         /// Three text cues: mov_text in mp4/mov, subrip in matroska.
         public var subtitles = false
         /// Chapters evenly dividing the clip, titled "CHAPTER 1"...; 0 for none.
@@ -145,7 +149,8 @@ public enum SyntheticClip {
             primaries: AVColorPrimaries(rawValue: numericCast(o.colorTags.primaries)),
             transfer: AVColorTransferCharacteristic(rawValue: numericCast(o.colorTags.transfer)),
             crf: o.crf, preset: o.preset,
-            extraOptions: o.hdr.map { o.codec == "libx265" ? ["x265-params": $0.x265Parameters] : [:] } ?? [:],
+            extraOptions: (o.hdr.map { o.codec == "libx265" ? ["x265-params": $0.x265Parameters] : [:] } ?? [:])
+                .merging(o.keyframeInterval.map { ["g": String($0)] } ?? [:]) { a, _ in a },
             globalHeader: container.wantsGlobalHeader))
         let vst = try container.addStream()
         if let hdr = o.hdr { try hdr.attach(to: vst) }
@@ -164,7 +169,7 @@ public enum SyntheticClip {
             try MediaWriter.setDisplayMatrix(m, on: vst, path: path)
         }
 
-        let audio = o.audio ? try ToneTrack(container: container, path: path) : nil
+        let audio = o.audio ? try (0..<max(1, o.audioTracks)).map { try ToneTrack(container: container, path: path, track: $0) } : []
         let subtitles = o.subtitles ? try SubtitleTrack(container: container, path: path) : nil
         if o.attachment { try addAttachment(container, path: path) }
         try addChapters(count: o.chapters, seconds: totalSeconds, to: container, path: path)
@@ -181,10 +186,10 @@ public enum SyntheticClip {
         for i in 0..<o.frames {
             let image = o.images?[i] ?? render(frame: i, pattern: o.pattern, width: o.width, height: o.height)
             try encoder.encode(image, pts: pts[i], duration: durations[i], sink: mux)
-            try audio?.write(untilSeconds: Double(pts[i] + durations[i]) * av_q2d(timeBase))
+            for track in audio { try track.write(untilSeconds: Double(pts[i] + durations[i]) * av_q2d(timeBase)) }
         }
         try encoder.flush(sink: mux)
-        try audio?.finish()
+        for track in audio { try track.finish() }
         try container.finish()
         container.close()
         finished = true

@@ -200,7 +200,8 @@ struct FramePlan: @unchecked Sendable {
         var frame = ProcessedFrame(index: work.index, pts: work.pts, duration: work.duration, output: output,
                                    packed: nil, lowRes: temporal > 0 ? lowRes : nil,
                                    inputSize: [lowRes.width, lowRes.height], reference: groundTruth,
-                                   metrics: metrics, motion: motion, flicker: flicker, crop: crop, timings: timings)
+                                   metrics: metrics, motion: motion, flicker: flicker, crop: crop, timings: timings,
+                                   warmup: work.warmup)
         if packsOutput, let packer {
             let p0 = Date()
             frame.packed = try packer.pack(output)

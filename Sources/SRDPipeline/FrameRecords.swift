@@ -16,6 +16,8 @@ struct FrameWork {
     var decodeMs: Double
     /// This frame's `--region-mask` picture, if any.
     var regionMask: PlanarImage? = nil
+    /// Run only to give a segment's temporal stage its history; not written.
+    var warmup = false
 }
 
 /// Milliseconds spent on one frame in each stage.
@@ -61,6 +63,8 @@ struct ProcessedFrame {
     /// The report's centre crop, made for the frames that may be shown (the first and the middle).
     var crop: ReportCrop?
     var timings: FrameTimings
+    /// A segment's warm-up frame: it updates the temporal stage and is then dropped.
+    var warmup = false
 }
 
 /// Output and input luma at most `side` pixels on the long side: what the no-reference flicker

@@ -25,9 +25,11 @@ public struct JobSummary: Sendable, Codable, Equatable {
     public var damage: InputShortfall?
     /// The network's backend and precision ("onednn f32"); nil for classical scalers.
     public var backend: String?
+    /// Segments the job was cut into; nil for a single pass.
+    public var segments: Int?
 
     enum CodingKeys: String, CodingKey {
-        case input, output, model, scale, workers, frames, fps, means, reference, warnings, backend, damage, encoder
+        case input, output, model, scale, workers, frames, fps, means, reference, warnings, backend, damage, encoder, segments
         case inputSize = "input_size", outputSize = "output_size", wallSeconds = "wall_seconds"
         case stageMs = "stage_ms", metricsDirectory = "metrics_directory"
     }

@@ -69,7 +69,7 @@ final class MetricsRecorder {
         }
         stageSums.decodeMs += t.decodeMs; stageSums.srMs += t.srMs; stageSums.metricsMs += t.metricsMs
         stageSums.smoothMs += t.smoothMs; stageSums.encodeMs += t.encodeMs
-        for key in ["psnr_y", "ssim_y", "psnr_y_unsmoothed", "consistency_psnr_y", "flicker", "warp_error"] {
+        for key in Self.seriesKeys {
             series[key, default: []].append(frame.metrics[key].flatMap { $0.isFinite ? $0 : nil })
         }
         series["sr_ms", default: []].append(t.srMs)
@@ -153,10 +153,17 @@ final class MetricsRecorder {
             try ImageIO.writePNG(strip, to: (directory as NSString).appendingPathComponent("crop.png"))
             images.append((caption, "crop.png"))
         }
+        try Self.writeReport(summary, options: options, modelName: modelName, scale: plan.scale,
+                             series: series, images: images, directory: directory)
+    }
+
+    /// report.html for `summary`: settings, the summary table, per-frame plots and `images`.
+    static func writeReport(_ summary: JobSummary, options: UpscaleOptions, modelName: String, scale: Int,
+                            series: [String: [Double?]], images: [(String, String)], directory: String) throws {
         func fmt(_ v: Double) -> String { String(format: "%.4f", v) }
         var settings: [(String, String)] = [
             ("input", options.input), ("output", summary.output), ("model", modelName),
-            ("scale", "x\(plan.scale)"), ("workers", "\(options.workers)"), ("reference", summary.reference),
+            ("scale", "x\(scale)"), ("workers", "\(options.workers)"), ("reference", summary.reference),
             ("codec", options.encode.codec), ("crf", options.encode.crf.map { "\($0)" } ?? "-"),
             ("preset", options.encode.preset ?? "-"),
         ]
@@ -167,6 +174,7 @@ final class MetricsRecorder {
             ("input size", "\(summary.inputSize[0])x\(summary.inputSize[1])"),
             ("output size", "\(summary.outputSize[0])x\(summary.outputSize[1])"),
         ]
+        if let segments = summary.segments { rows.append(("segments", "\(segments)")) }
         for key in summary.means.keys.sorted() { rows.append(("mean \(key)", fmt(summary.means[key]!))) }
         rows.append(("ms/frame decode / sr / metrics / smooth / encode",
                      [summary.stageMs.decodeMs, summary.stageMs.srMs, summary.stageMs.metricsMs,
@@ -179,6 +187,9 @@ final class MetricsRecorder {
         try Report.html(data).write(toFile: (directory as NSString).appendingPathComponent("report.html"),
                                     atomically: true, encoding: .utf8)
     }
+
+    /// The per-frame series the report plots.
+    static let seriesKeys = ["psnr_y", "ssim_y", "psnr_y_unsmoothed", "consistency_psnr_y", "flicker", "warp_error"]
 }
 
 extension PlanarImage {

@@ -44,7 +44,7 @@ final class OutputStage: @unchecked Sendable {
                         try writer.write(packet: packet)
                     case var .frame(frame):
                         try consume(&frame)
-                        reportProgress(since: t0)
+                        if !frame.warmup { reportProgress(since: t0) }
                     }
                 }
             } catch {
@@ -68,12 +68,14 @@ final class OutputStage: @unchecked Sendable {
             frame.lowRes = nil
             // the worker's motion analysis + this in-order blend
             frame.timings.smoothMs += Date().timeIntervalSince(s0) * 1000
+            if frame.warmup { return }
             if let reference = frame.reference {
                 let score = EvalProtocol.score(sr: smoothed, hr: reference, scale: plan.scale, extended: false)
                 frame.metrics["psnr_y"] = score.psnrY
                 frame.metrics["ssim_y"] = score.ssimY
             }
         }
+        if frame.warmup { return }
         let e0 = Date()
         if let packed = frame.packed {
             try writer.write(frame: packed, pts: frame.pts, duration: frame.duration)

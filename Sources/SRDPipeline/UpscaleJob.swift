@@ -34,8 +34,11 @@ public final class UpscaleJob: @unchecked Sendable {
         let started = Date()
         try validateInput()
         let model = try loadModel()
-        let reader = try MediaReader(path: options.input)
+        let segment = options.segment
+        let reader = try MediaReader(path: options.input, streams: segment == nil ? .all : .videoOnly)
         try checkLimits(reader.video)
+        if let segment { try checkSegment(segment) }
+        if let s = segment?.segment, s.index > 0 { try reader.seek(toPTS: s.seekPTS) }
         let plan = try FramePlan(options: options, video: reader.video, model: model)
         let referenceReader: MediaReader? = try {
             if case let .file(path) = options.reference { return try MediaReader(path: path) }
@@ -52,18 +55,21 @@ public final class UpscaleJob: @unchecked Sendable {
             return nil
         }()
         let target = OutputTarget(output: options.output)
-        try target.validate(video: reader.video, encode: options.encode)
-        let encode = target.encodeSettings(options.encode, reader: reader, codecGiven: options.codecGiven)
+        // A segment is encoded as the joined file's container needs it.
+        let final = segment.map { OutputTarget(output: $0.finalOutput) } ?? target
+        try final.validate(video: reader.video, encode: options.encode)
+        let encode = final.encodeSettings(options.encode, reader: reader, codecGiven: options.codecGiven)
         try target.prepare()
         let writer: MediaWriter
         do {
             writer = try MediaWriter(path: target.writePath, reader: reader, width: plan.outputWidth,
-                                     height: plan.outputHeight, settings: encode)
+                                     height: plan.outputHeight, settings: encode,
+                                     role: segment == nil ? .complete : .segment(finalFormat: encode.formatName ?? "matroska"))
         } catch {
             target.discard()
             throw error
         }
-        let total = reader.video.estimatedFrameCount > 0 ? reader.video.estimatedFrameCount : nil
+        let total = segment?.segment.frames ?? (reader.video.estimatedFrameCount > 0 ? reader.video.estimatedFrameCount : nil)
         let metrics: MetricsRecorder
         let packers: WorkerLocal<FramePacker>
         do {
@@ -95,7 +101,9 @@ public final class UpscaleJob: @unchecked Sendable {
         output.wait()
 
         // A truncated or damaged input is an error unless the caller accepts best effort.
-        let shortfall = producerError == nil && output.error == nil && buffer.error == nil ? reader.shortfall : nil
+        let complete = producerError == nil && output.error == nil && buffer.error == nil
+        let shortfall = !complete ? nil
+            : segment.map { Self.shortfall(of: $0.segment, written: output.framesWritten, reader: reader) } ?? reader.shortfall
         let damage: Error? = shortfall.flatMap { options.acceptDamaged ? nil : PipelineError.damagedInput($0.description) }
         if let error = producerError ?? output.error ?? buffer.error ?? damage {
             writer.close()
@@ -104,6 +112,8 @@ public final class UpscaleJob: @unchecked Sendable {
         }
         do {
             try writer.finish()
+            // A segment's timestamps first: whenever the segment file exists, they do too.
+            try writer.segmentTimestamps?.write(for: options.output)
             try target.commit()
         } catch {
             target.discard()
@@ -129,11 +139,25 @@ public final class UpscaleJob: @unchecked Sendable {
             var previousInput: PlanarImage?
             // A mask video gives one mask per frame; a picture (or a shorter video) keeps its last.
             var mask: PlanarImage?
+            let segment = options.segment?.segment
+            // In a segment, frames are numbered as in the whole video.
+            var index = segment.map { $0.firstFrame - $0.warmupFrames } ?? 0
+            var first = true
             while buffer.error == nil, let item = try reader.next() {
                 switch item {
                 case let .packet(packet):
                     buffer.append(.packet(packet))
-                case let .frame(decoded):
+                case var .frame(decoded):
+                    if let segment, segment.index > 0 {
+                        if first, decoded.pts > segment.warmupPTS {
+                            throw PipelineError.invalidArgument("\(options.input): seeking to segment \(segment.index) landed after its start (frame at \(decoded.pts), wanted \(segment.warmupPTS)); this container cannot be cut exactly")
+                        }
+                        first = false
+                        if decoded.pts < segment.warmupPTS { continue }
+                    }
+                    if let end = segment?.endPTS, decoded.pts >= end { return nil }
+                    let warmup = segment.map { decoded.pts < $0.startPTS } ?? false
+                    if segment != nil { decoded.index = index; index += 1 }
                     let decodeMs = Date().timeIntervalSince(d0) * 1000
                     var reference: PlanarImage?
                     if let referenceReader {
@@ -148,7 +172,7 @@ public final class UpscaleJob: @unchecked Sendable {
                     let work = FrameWork(index: decoded.index, pts: decoded.pts, duration: decoded.duration,
                                          input: decoded.image, reference: reference,
                                          previousInput: options.temporal > 0 ? previousInput : nil, decodeMs: decodeMs,
-                                         regionMask: mask)
+                                         regionMask: mask, warmup: warmup)
                     previousInput = options.temporal > 0 ? decoded.image : nil
                     submit(work, slot)
                 }
@@ -184,6 +208,28 @@ public final class UpscaleJob: @unchecked Sendable {
             throw PipelineError.unsupportedScale(options.scale, model: options.model, supported: "1 to 8")
         }
         guard options.workers >= 1 else { throw PipelineError.badPreset("--workers", "must be at least 1") }
+    }
+
+    /// A segment reads only its own part of the input: inputs that must be read alongside it
+    /// frame by frame (a reference video, a mask video) are for whole-file runs.
+    private func checkSegment(_ work: SegmentWork) throws {
+        if case .file = options.reference {
+            throw PipelineError.invalidArgument("--reference with a video needs a whole-file run, not a segment")
+        }
+        if case .mask? = options.regions?.request {
+            throw PipelineError.invalidArgument("--region-mask needs a whole-file run, not a segment")
+        }
+        guard ImageOutput.detect(work.finalOutput) == nil else {
+            throw PipelineError.invalidArgument("\(work.finalOutput): pictures are written in one pass, not in segments")
+        }
+    }
+
+    /// What a segment lacks: fewer frames written than the container lists for it.
+    static func shortfall(of segment: VideoSegment, written: Int, reader: MediaReader) -> InputShortfall? {
+        guard written < segment.frames else { return nil }
+        return InputShortfall(path: reader.path, decodedSeconds: reader.decodedSeconds, declaredSeconds: reader.video.durationSeconds,
+                              framesDecoded: written, framesDeclared: segment.frames, damagedPackets: reader.corruptPackets,
+                              problems: ["segment \(segment.index): \(written) of \(segment.frames) frames decoded"])
     }
 
     private func checkLimits(_ video: VideoStreamInfo) throws {

@@ -47,6 +47,9 @@ public struct UpscaleOptions: Sendable {
     public var degradeCodec: CodecDegradation?
     /// Run the network on these regions only (nil: the whole frame).
     public var regions: RegionSettings?
+    /// Set when this run is one segment of a segmented job: only the segment's frames are
+    /// written (to `output`, video only), encoded for `SegmentWork.finalOutput`'s container.
+    public var segment: SegmentWork?
 
     /// What each worker's runner of `model` uses.
     public func execution(for model: SuperResolutionModel) -> ExecutionSettings {
@@ -77,5 +80,22 @@ public struct UpscaleOptions: Sendable {
         var stem = name.replacingOccurrences(of: #"%0?[0-9]*d"#, with: "", options: .regularExpression)
         stem = stem.trimmingCharacters(in: CharacterSet(charactersIn: "_-. "))
         return url.deletingLastPathComponent().appendingPathComponent((stem.isEmpty ? "frames" : stem) + ".metrics").path
+    }
+}
+
+/// One segment of a segmented job, as `UpscaleJob` runs it.
+public struct SegmentWork: Sendable, Codable, Equatable {
+    public var segment: VideoSegment
+    /// Where the joined result will go: its container decides how the segment is encoded.
+    public var finalOutput: String
+
+    public init(segment: VideoSegment, finalOutput: String) {
+        self.segment = segment
+        self.finalOutput = finalOutput
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case segment
+        case finalOutput = "final_output"
     }
 }

@@ -67,6 +67,8 @@ public enum WorkerEvent: Sendable, Equatable {
     case done(output: String?, summary: String?)
     /// `{"event":"error","message":...}`.
     case error(String)
+    /// `{"event":"plan","plan":{...}}`: how a `plan` request cut the input.
+    case plan(SegmentPlan)
 
     /// The event as one JSON line (no newline), keys sorted.
     public var jsonLine: String {
@@ -85,6 +87,11 @@ public enum WorkerEvent: Sendable, Equatable {
             }
         case .error(let message):
             object = ["event": "error", "message": message]
+        case .plan(let plan):
+            object = ["event": "plan"]
+            if let data = try? JSONEncoder().encode(plan), let p = try? JSONSerialization.jsonObject(with: data) {
+                object["plan"] = p
+            }
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
@@ -112,6 +119,12 @@ public enum WorkerEvent: Sendable, Equatable {
             return .done(output: object["output"] as? String, summary: summary)
         case "error":
             return .error(object["message"] as? String ?? "unknown error")
+        case "plan":
+            guard let p = object["plan"], JSONSerialization.isValidJSONObject(p),
+                  let data = try? JSONSerialization.data(withJSONObject: p),
+                  let plan = try? JSONDecoder().decode(SegmentPlan.self, from: data)
+            else { return nil }
+            return .plan(plan)
         default:
             return nil
         }

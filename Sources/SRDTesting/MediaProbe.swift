@@ -70,6 +70,69 @@ public enum MediaProbe {
         }
     }
 
+    /// Presentation timestamps of the first video stream's keyframe packets, in file order.
+    public static func videoKeyframePTS(of path: String) throws -> [Int64] {
+        try withInput(path) { ctx in
+            guard let index = firstStream(ctx, .video) else { throw TestingError("no video stream in \(path)") }
+            var pkt = av_packet_alloc()
+            defer { av_packet_free(&pkt) }
+            var out: [Int64] = []
+            while av_read_frame(ctx, pkt) >= 0 {
+                let p = pkt!.pointee
+                if Int(p.stream_index) == index, p.flags & AV_PKT_FLAG_KEY != 0 { out.append(p.pts) }
+                av_packet_unref(pkt)
+            }
+            return out
+        }
+    }
+
+    /// Every packet of every stream that is not video, by stream index, in file order.
+    public static func nonVideoPackets(of path: String) throws -> [Int: [Packet]] {
+        try withInput(path) { ctx in
+            var out: [Int: [Packet]] = [:]
+            var pkt = av_packet_alloc()
+            defer { av_packet_free(&pkt) }
+            while av_read_frame(ctx, pkt) >= 0 {
+                let p = pkt!.pointee
+                let st = ctx.pointee.streams[Int(p.stream_index)]!
+                if st.pointee.codecpar.pointee.codec_type != AVMEDIA_TYPE_VIDEO {
+                    let tb = st.pointee.time_base
+                    out[Int(p.stream_index), default: []].append(Packet(
+                        pts: p.pts == srd_av_nopts_value() ? nil : p.pts, dts: p.dts == srd_av_nopts_value() ? nil : p.dts,
+                        duration: p.duration, data: Array(UnsafeBufferPointer(start: p.data, count: Int(p.size))),
+                        timeBase: Rational(num: Int(tb.num), den: Int(tb.den))))
+                }
+                av_packet_unref(pkt)
+            }
+            return out
+        }
+    }
+
+    /// Every decoded video frame as (best-effort pts, FNV-1a hash of its planes' visible samples).
+    public static func videoFrameHashes(of path: String) throws -> [(pts: Int64, hash: UInt64)] {
+        var out: [(Int64, UInt64)] = []
+        _ = try decodeVideo(path) { frame in
+            let f = frame.pointee
+            let fmt = AVPixelFormat(rawValue: f.format)
+            guard let desc = av_pix_fmt_desc_get(fmt) else { return false }
+            let bytesPerSample = desc.pointee.comp.0.depth > 8 ? 2 : 1
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for p in 0..<Int(av_pix_fmt_count_planes(fmt)) {
+                let cw = p == 0 ? Int(f.width) : -((-Int(f.width)) >> Int(desc.pointee.log2_chroma_w))
+                let ch = p == 0 ? Int(f.height) : -((-Int(f.height)) >> Int(desc.pointee.log2_chroma_h))
+                let data = srd_frame_data(frame, Int32(p))!, stride = Int(srd_frame_linesize(frame, Int32(p)))
+                for y in 0..<ch {
+                    for x in 0..<(cw * bytesPerSample) {
+                        hash = (hash ^ UInt64(data[y * stride + x])) &* 0x100_0000_01b3
+                    }
+                }
+            }
+            out.append((f.best_effort_timestamp, hash))
+            return true
+        }
+        return out
+    }
+
     /// Container metadata.
     public static func metadata(of path: String) throws -> [String: String] {
         try withInput(path) { dictionary($0.pointee.metadata) }

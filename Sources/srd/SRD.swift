@@ -11,6 +11,7 @@ struct SRD: ParsableCommand {
         subcommands: [
             UpscaleCommand.self, EvalCommand.self, BenchCommand.self, TrainCommand.self,
             ServeCommand.self, StatusCommand.self, SampleCommand.self, TemporalLabCommand.self, CalibrateCommand.self,
+            WorkerCommand.self,
         ]
     )
 

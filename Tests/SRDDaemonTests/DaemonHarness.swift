@@ -20,21 +20,21 @@ final class DaemonHarness {
         return exe.deletingLastPathComponent().appendingPathComponent("srd").path
     }
 
-    /// Skips unless `srd upscale` is built (with the worker contract's options).
+    /// Skips unless `srd worker` is built (the daemon's typed worker contract).
     static func requireUpscale() throws {
         let srd = srdExecutable
         guard FileManager.default.isExecutableFile(atPath: srd) else { throw XCTSkip("no srd binary at \(srd); run swift build first") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: srd)
-        p.arguments = ["upscale", "--help"]
+        p.arguments = ["worker", "--help"]
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe
         try p.run()
         let help = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        guard help.contains("--metrics-dir"), help.contains("--progress") else {
-            throw XCTSkip("srd upscale is not built yet in this checkout")
+        guard help.contains("request") else {
+            throw XCTSkip("srd worker is not built yet in this checkout")
         }
     }
 
@@ -135,7 +135,7 @@ final class DaemonHarness {
             guard let pid = Int32(entry), pid != me, pid != process?.processIdentifier else { continue }
             guard let cmd = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(entry)/cmdline")) else { continue }
             let text = String(decoding: cmd.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-            guard text.contains(root + "/"), text.contains(" upscale ") else { continue }
+            guard text.contains(root + "/"), text.contains(" worker ") else { continue }
             if let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8), stat.contains(") Z ") { continue }
             found.append(pid)
         }

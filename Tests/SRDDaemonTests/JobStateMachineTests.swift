@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import SRDDaemon
+import SRDMedia
 import SRDPipeline
 
 /// The pure state machine, driven event by event with a fixed clock: no files, no processes.
@@ -18,7 +19,7 @@ final class JobStateMachineTests: XCTestCase {
     func runningJob() throws -> Job {
         var job = newJob()
         XCTAssertEqual(try machine.handle(.claimed, job: &job, now: t0), [])
-        XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(attempt: 1)])
+        XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .whole, attempt: 1)])
         return job
     }
 
@@ -52,11 +53,11 @@ final class JobStateMachineTests: XCTestCase {
         XCTAssertEqual(job.stage, .wait)
         XCTAssertEqual(job.error, "worker killed by signal 9 (SIGKILL)")
 
-        XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(attempt: 2)])
+        XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .whole, attempt: 2)])
         XCTAssertNil(job.notBefore)
         XCTAssertEqual(try machine.handle(.workerExited(.exited(code: 1, message: "boom")), job: &job, now: t0), [.retry(at: t0.addingTimeInterval(10))])
 
-        XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(attempt: 3)])
+        XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .whole, attempt: 3)])
         XCTAssertEqual(try machine.handle(.workerExited(killed), job: &job, now: t0), [.quarantineInput])
         XCTAssertEqual(job.state, .running, "failed only once the input is in failed/")
         XCTAssertEqual(job.stage, .quarantine)
@@ -126,7 +127,7 @@ final class JobStateMachineTests: XCTestCase {
         XCTAssertEqual(job.attempts, 0)
         XCTAssertEqual(job.interruptions, 1)
         XCTAssertEqual(job.state, .queued)
-        XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(attempt: 1)])
+        XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .whole, attempt: 1)])
     }
 
     /// After a crash each stage redoes its own idempotent step.
@@ -173,5 +174,76 @@ final class JobStateMachineTests: XCTestCase {
         _ = try machine.handle(.quarantined, job: &job, now: t0)
         XCTAssertEqual(job.state, .failed)
         XCTAssertEqual(job.error, "worker output missing: x")
+    }
+
+    // MARK: Segments
+
+    private func segmentPlan(_ count: Int) -> SegmentPlan {
+        SegmentPlan(segments: (0..<count).map {
+            VideoSegment(index: $0, seekPTS: Int64($0 * 100), warmupPTS: Int64($0 * 100), startPTS: Int64($0 * 100),
+                         endPTS: $0 + 1 < count ? Int64($0 * 100 + 100) : nil, firstFrame: $0 * 10, frames: 10, warmupFrames: 0)
+        }, totalFrames: count * 10, uncutReason: nil)
+    }
+
+    func testACutJobRunsPlanThenEachSegmentThenJoinWithFreshAttemptsPerUnit() throws {
+        let cutting = JobStateMachine(retry: machine.retry, cutting: true)
+        var job = newJob()
+        _ = try cutting.handle(.claimed, job: &job, now: t0)
+        XCTAssertEqual(try cutting.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .plan, attempt: 1)])
+        _ = try cutting.handle(.planned(segmentPlan(3)), job: &job, now: t0)
+        XCTAssertEqual(try cutting.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0), [])
+        XCTAssertEqual(job.stage, .wait)
+        XCTAssertEqual(job.state, .running, "a job between units is still running for its user")
+        XCTAssertEqual(job.attempts, 0)
+        for n in 0..<3 {
+            XCTAssertEqual(try cutting.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .segment(n), attempt: 1)])
+            _ = try cutting.handle(.progress(JobProgress(framesDone: 4, fps: 2)), job: &job, now: t0)
+            XCTAssertEqual(job.progress?.framesDone, n * 10 + 4, "progress counts the frames of the segments before")
+            XCTAssertEqual(job.progress?.framesTotal, 30)
+            XCTAssertEqual(job.progress?.etaSeconds, Double(30 - n * 10 - 4) / 2)
+            if n == 1 {
+                // A failure retries the same segment; the done ones stay done.
+                _ = try cutting.handle(.workerExited(.signalled(signal: 9, message: nil)), job: &job, now: t0)
+                XCTAssertEqual(job.segmentsDone, 1)
+                job.notBefore = nil
+                XCTAssertEqual(try cutting.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .segment(1), attempt: 2)])
+            }
+            XCTAssertEqual(try cutting.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0), [])
+            XCTAssertEqual(job.segmentsDone, n + 1)
+        }
+        XCTAssertEqual(job.segmentStarts, [1, 2, 1])
+        XCTAssertEqual(try cutting.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .join, attempt: 1)])
+        XCTAssertEqual(try cutting.handle(.workerExited(.succeeded(summary: "{}")), job: &job, now: t0), [.publishOutput])
+        XCTAssertEqual(job.summary, "{}")
+    }
+
+    func testACrashMidSegmentResumesAtThatSegment() throws {
+        let cutting = JobStateMachine(retry: machine.retry, cutting: true)
+        var job = newJob()
+        _ = try cutting.handle(.claimed, job: &job, now: t0)
+        _ = try cutting.handle(.start, job: &job, now: t0)
+        _ = try cutting.handle(.planned(segmentPlan(6)), job: &job, now: t0)
+        _ = try cutting.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0)
+        for _ in 0..<4 {
+            _ = try cutting.handle(.start, job: &job, now: t0)
+            _ = try cutting.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0)
+        }
+        _ = try cutting.handle(.start, job: &job, now: t0)
+        _ = try cutting.handle(.workerSpawned(pid: 99, startTicks: 5), job: &job, now: t0)
+        // The daemon was killed; on restart it recovers the job.
+        XCTAssertEqual(try cutting.handle(.recover, job: &job, now: t0), [.killStaleWorker(pid: 99, startTicks: 5)])
+        XCTAssertEqual(try cutting.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .segment(4), attempt: 1)])
+        XCTAssertEqual(job.segmentStarts, [1, 1, 1, 1, 2, 0])
+    }
+
+    func testAnUncutPlanRunsTheWholeFile() throws {
+        let cutting = JobStateMachine(retry: machine.retry, cutting: true)
+        var job = newJob()
+        _ = try cutting.handle(.claimed, job: &job, now: t0)
+        _ = try cutting.handle(.start, job: &job, now: t0)
+        let plan = SegmentPlan(segments: [], totalFrames: 0, uncutReason: "short")
+        _ = try cutting.handle(.planned(plan), job: &job, now: t0)
+        _ = try cutting.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0)
+        XCTAssertEqual(try cutting.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .whole, attempt: 1)])
     }
 }

@@ -54,6 +54,7 @@ extension DaemonConfiguration {
         if let v = file.submit_roots { c.submitRoots = v.map { absolute($0, base: rootFolder) } }
         if let v = file.worker_command { c.workerCommand = v.argv }
         if let v = file.worker_stop_grace_seconds { c.workerStopGraceSeconds = v }
+        if let v = file.segment_seconds { c.segmentSeconds = v }
         if let v = file.log_level { c.logLevel = v }
         if let l = file.limits {
             c.limits.maxWidth = l.max_width
@@ -79,6 +80,7 @@ extension DaemonConfiguration {
         guard workers >= 1 else { throw ConfigurationError("workers must be at least 1 (got \(workers))") }
         guard stableSeconds >= 0 else { throw ConfigurationError("stable_seconds must not be negative") }
         guard rescanSeconds > 0 else { throw ConfigurationError("rescan_seconds must be positive") }
+        guard segmentSeconds >= 0 else { throw ConfigurationError("segment_seconds must not be negative (0 = never cut)") }
         guard !defaultPipeline.isEmpty, !defaultPipeline.contains("/") else {
             throw ConfigurationError("default_pipeline must be a preset name, not '\(defaultPipeline)'")
         }
@@ -124,6 +126,7 @@ private struct ConfigurationFile: Decodable {
     var submit_roots: [String]?
     var worker_command: Command?
     var worker_stop_grace_seconds: Double?
+    var segment_seconds: Double?
     var log_level: String?
     var limits: LimitsFile?
     var retry: RetryFile?
@@ -176,7 +179,7 @@ private struct ConfigurationFile: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case root, inbox, outbox, failed, done, work, database, socket, status_file, default_pipeline
         case workers, stable_seconds, rescan_seconds, on_success, pipelines, submit_roots, worker_command
-        case worker_stop_grace_seconds, log_level, limits, retry
+        case worker_stop_grace_seconds, segment_seconds, log_level, limits, retry
     }
 
     init(from decoder: Decoder) throws {
@@ -200,6 +203,7 @@ private struct ConfigurationFile: Decodable {
         submit_roots = try c.decodeIfPresent([String].self, forKey: .submit_roots)
         worker_command = try c.decodeIfPresent(Command.self, forKey: .worker_command)
         worker_stop_grace_seconds = try c.decodeIfPresent(Double.self, forKey: .worker_stop_grace_seconds)
+        segment_seconds = try c.decodeIfPresent(Double.self, forKey: .segment_seconds)
         log_level = try c.decodeIfPresent(String.self, forKey: .log_level)
         limits = try c.decodeIfPresent(LimitsFile.self, forKey: .limits)
         retry = try c.decodeIfPresent(RetryFile.self, forKey: .retry)

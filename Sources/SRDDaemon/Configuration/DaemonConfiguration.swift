@@ -36,8 +36,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Folders whose files `POST /v1/jobs` may name (besides the inbox); such files are copied,
     /// never moved. Empty: only files in the inbox can be submitted by path.
     public var submitRoots: [String]
-    /// argv prefix of the worker; the daemon appends `upscale INPUT OUTPUT --pipeline ...`.
+    /// argv prefix of the worker; the daemon appends `worker REQUEST.json`.
     public var workerCommand: [String]
+    /// Videos longer than one and a half of these are cut at keyframes into segments of about
+    /// this many seconds, each a unit of work of its own that survives a crash; 0 never cuts.
+    public var segmentSeconds: Double
     /// Seconds between SIGTERM and SIGKILL when a worker must stop (cancel, shutdown).
     public var workerStopGraceSeconds: Double
     public var limits: Limits
@@ -100,6 +103,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         submitRoots = []
         workerCommand = []
         workerStopGraceSeconds = 10
+        // A minute of video is a few minutes of work for fast-x2 at 960x540 on two cores.
+        segmentSeconds = 60
         limits = Limits()
         retry = RetryPolicy()
         logLevel = "info"

@@ -1,4 +1,5 @@
 import Foundation
+import SRDMedia
 import SRDPipeline
 
 /// Public life of a job, as the API and status file report it.
@@ -29,6 +30,47 @@ public enum JobStage: String, Sendable, Codable, CaseIterable {
     case quarantine
     /// Nothing left to do.
     case finished
+}
+
+/// What one worker child process does for a job. A short input is one `whole` unit; a long
+/// one is planned, cut at keyframes into segments that each are a unit with their own
+/// attempts, and joined.
+public enum WorkUnit: Sendable, Equatable, Codable {
+    /// Cut the input into segments (reads the container's index only).
+    case plan
+    /// The whole file in one pass.
+    case whole
+    /// Segment n of the plan.
+    case segment(Int)
+    /// Join the finished segments with the input's audio and subtitles.
+    case join
+
+    /// The unit as stored in the job table ("plan", "whole", "segment:3", "join").
+    public var text: String {
+        switch self {
+        case .plan: return "plan"
+        case .whole: return "whole"
+        case .segment(let n): return "segment:\(n)"
+        case .join: return "join"
+        }
+    }
+
+    /// The segment's index for a segment unit.
+    public var segmentIndex: Int? {
+        if case .segment(let n) = self { return n }
+        return nil
+    }
+
+    public init?(text: String) {
+        switch text {
+        case "plan": self = .plan
+        case "whole": self = .whole
+        case "join": self = .join
+        default:
+            guard text.hasPrefix("segment:"), let n = Int(text.dropFirst("segment:".count)) else { return nil }
+            self = .segment(n)
+        }
+    }
 }
 
 /// Where an input came from.
@@ -71,6 +113,15 @@ public struct Job: Sendable, Codable, Equatable {
     public var workerStartTicks: Int64?
     /// A retry waits until this time.
     public var notBefore: Date?
+    /// The unit the current (or last) worker runs.
+    public var unit: WorkUnit?
+    /// How the input was cut; nil until planned (or when the daemon does not cut inputs).
+    public var segmentPlan: SegmentPlan?
+    /// Segments finished, in order: the job resumes at this one.
+    public var segmentsDone: Int
+    /// Workers started for each segment (never given back, unlike `attempts`: it shows how
+    /// often a segment was really redone after a crash).
+    public var segmentStarts: [Int]
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
@@ -95,9 +146,31 @@ public struct Job: Sendable, Codable, Equatable {
         workerPID = nil
         workerStartTicks = nil
         notBefore = nil
+        unit = nil
+        segmentPlan = nil
+        segmentsDone = 0
+        segmentStarts = []
         createdAt = now
         startedAt = nil
         finishedAt = nil
         updatedAt = now
+    }
+}
+
+extension Job {
+    /// True when the plan cut the input into more than one segment.
+    public var isSegmented: Bool { segmentPlan?.isCut == true }
+
+    /// What the next worker of this job runs: the plan first when `cutting`, then each
+    /// unfinished segment in order, then the join; one whole unit when the input is not cut.
+    public func nextUnit(cutting: Bool) -> WorkUnit {
+        guard let plan = segmentPlan else { return cutting ? .plan : .whole }
+        guard plan.isCut else { return .whole }
+        return segmentsDone < plan.segments.count ? .segment(segmentsDone) : .join
+    }
+
+    /// Frames of the segments before `segment`, for the job's progress.
+    func framesBefore(segment: Int) -> Int {
+        segmentPlan?.segments.prefix(segment).map(\.frames).reduce(0, +) ?? 0
     }
 }

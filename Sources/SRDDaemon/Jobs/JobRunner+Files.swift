@@ -10,6 +10,10 @@ extension JobRunner {
     func workFolder(_ job: Job) -> String { configuration.current.work + "/\(job.id)" }
     func inputPath(_ job: Job) -> String { workFolder(job) + "/input/" + job.name }
     func runFolder(_ job: Job) -> String { workFolder(job) + "/run-\(job.attempts + job.interruptions)" }
+    /// Finished segments (and their metrics) live here until the job ends: a restart keeps them.
+    func segmentFolder(_ job: Job) -> String { workFolder(job) + "/segments" }
+    func segmentFile(_ job: Job, _ n: Int) -> String { segmentFolder(job) + String(format: "/%05d.nut", n) }
+    func segmentMetricsFolder(_ job: Job, _ n: Int) -> String { segmentFolder(job) + String(format: "/%05d.metrics", n) }
 
     /// `<pipeline>/` for jobs of a pipeline other than the default, so outputs of the same
     /// name in different pipeline folders do not collide; outbox, done and failed mirror it.

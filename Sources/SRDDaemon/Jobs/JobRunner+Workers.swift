@@ -3,12 +3,13 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import SRDMedia
 import SRDPipeline
 
 /// Worker child processes: starting one for an attempt, reading its events, and turning how it
 /// ended into a `WorkerOutcome` for the state machine.
 extension JobRunner {
-    func spawn(_ job: Job, attempt: Int) async {
+    func spawn(_ job: Job, unit: WorkUnit, attempt: Int) async {
         let config = configuration.current
         guard catalog.accepts(job.pipeline) else {
             let message = "unknown pipeline '\(job.pipeline)' (known: \(catalog.names().joined(separator: ", ")))"
@@ -16,35 +17,38 @@ extension JobRunner {
             return
         }
         let run = runFolder(job)
-        let input = inputPath(job)
-        let output = run + "/" + job.name
         let folder = workFolder(job)
+        let request: WorkerRequest
         do {
+            request = try makeRequest(job, unit: unit, config: config)
+            let requestData = try request.encoded()
+            let segmentsFolder = segmentFolder(job)
+            let segmentMetrics = unit.segmentIndex.map { segmentMetricsFolder(job, $0) }
             try await blocking {
                 // Earlier attempts' leftovers (a stale worker was killed before this point).
                 for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where entry.hasPrefix("run-") {
                     try DurableFiles.removeTree(folder + "/" + entry)
                 }
                 try DurableFiles.makeDirectory(run + "/metrics")
+                if unit.segmentIndex != nil {
+                    // A segment killed mid-way leaves only its hidden partial file and metrics.
+                    try DurableFiles.makeDirectory(segmentsFolder)
+                    for entry in (try? FileManager.default.contentsOfDirectory(atPath: segmentsFolder)) ?? [] where entry.contains(".srd-partial-") {
+                        try DurableFiles.removeTree(segmentsFolder + "/" + entry)
+                    }
+                    if let segmentMetrics { try DurableFiles.removeTree(segmentMetrics) }
+                }
+                try DurableFiles.writeAtomically(requestData, to: run + "/request.json")
             }
         } catch {
             await workerEnded(job.id, .launchFailed(reason: "cannot prepare \(run): \(error)"))
             return
         }
-        var argv = workerExecutable(config) + [
-            "upscale", input, output, "--pipeline", pipelineArgument(job.pipeline),
-            "--metrics-dir", run + "/metrics", "--progress", "json",
-        ]
-        // The cores are shared between the daemon's concurrent jobs: each job's frame-parallel
-        // workers get their share, so `workers: 2` on 2 cores does not run 4 networks at once.
-        argv += ["--workers", String(max(1, ProcessInfo.processInfo.activeProcessorCount / max(config.workers, 1)))]
-        if let w = config.limits.maxWidth { argv += ["--max-width", String(w)] }
-        if let h = config.limits.maxHeight { argv += ["--max-height", String(h)] }
-        if let d = config.limits.maxDurationSeconds { argv += ["--max-duration", String(d)] }
+        let argv = workerExecutable(config) + ["worker", run + "/request.json"]
         let process: WorkerProcess
         do {
             process = try WorkerProcess(
-                argv: argv, environment: ["SRD_JOB_ID": String(job.id), "SRD_ATTEMPT": String(attempt)],
+                argv: argv, environment: ["SRD_JOB_ID": String(job.id), "SRD_ATTEMPT": String(attempt), "SRD_UNIT": unit.text],
                 timeout: config.limits.jobTimeoutSeconds
             )
         } catch {
@@ -53,9 +57,10 @@ extension JobRunner {
         }
         workers[job.id] = process
         metrics.setBusy(workers.count)
-        logger.info("worker started", metadata: meta(job).merging(["pid": "\(process.pid)", "attempt": "\(attempt)"]) { a, _ in a })
+        logger.info("worker started", metadata: meta(job).merging(["pid": "\(process.pid)", "attempt": "\(attempt)", "unit": "\(unit.text)"]) { a, _ in a })
         _ = apply(.workerSpawned(pid: process.pid, startTicks: WorkerProcess.startTicks(of: process.pid)), to: job.id)
         let id = job.id
+        let output = request.output
         consumers[id] = Task { [weak self] in
             var summary: String?
             var errorMessage: String?
@@ -64,11 +69,52 @@ extension JobRunner {
                 case .event(.progress(let p)): await self?.progress(id, p)
                 case .event(.done(_, let s)): summary = s
                 case .event(.error(let m)): errorMessage = m
+                case .event(.plan(let plan)): await self?.planned(id, plan)
                 case .exited(let termination):
-                    await self?.workerExited(id, termination, summary: summary, errorMessage: errorMessage, stderr: process.lastErrorLines, output: output)
+                    await self?.workerExited(id, termination, summary: summary, errorMessage: errorMessage,
+                                             stderr: process.lastErrorLines, output: unit == .plan ? nil : output)
                 }
             }
         }
+    }
+
+    /// The typed request for `unit`: a whole pass and the join write into the attempt's run
+    /// folder (publish moves it from there); a segment writes into the job's segments folder,
+    /// which outlives attempts and restarts.
+    func makeRequest(_ job: Job, unit: WorkUnit, config: DaemonConfiguration) throws -> WorkerRequest {
+        let run = runFolder(job)
+        // The cores are shared between the daemon's concurrent jobs: each job's frame-parallel
+        // workers get their share, so `workers: 2` on 2 cores does not run 4 networks at once.
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / max(config.workers, 1))
+        func request(_ task: WorkerRequest.Task, output: String, metrics: String) -> WorkerRequest {
+            WorkerRequest(task: task, input: inputPath(job), output: output, pipeline: pipelineArgument(job.pipeline),
+                          metricsDirectory: metrics, workers: threads, maxWidth: config.limits.maxWidth,
+                          maxHeight: config.limits.maxHeight, maxDurationSeconds: config.limits.maxDurationSeconds)
+        }
+        switch unit {
+        case .plan:
+            return request(.plan(segmentSeconds: config.segmentSeconds), output: run + "/" + job.name, metrics: run + "/metrics")
+        case .whole:
+            return request(.whole, output: run + "/" + job.name, metrics: run + "/metrics")
+        case .segment(let n):
+            guard let plan = job.segmentPlan, n < plan.segments.count else {
+                throw FileOperationError(operation: "plan", path: inputPath(job), code: EINVAL)
+            }
+            let work = SegmentWork(segment: plan.segments[n], finalOutput: workFolder(job) + "/" + job.name)
+            return request(.segment(work: work), output: segmentFile(job, n), metrics: segmentMetricsFolder(job, n))
+        case .join:
+            let count = job.segmentPlan?.segments.count ?? 0
+            return request(.join(segments: (0..<count).map { segmentFile(job, $0) },
+                                 metrics: (0..<count).map { segmentMetricsFolder(job, $0) }),
+                           output: run + "/" + job.name, metrics: run + "/metrics")
+        }
+    }
+
+    func planned(_ id: Int64, _ plan: SegmentPlan) {
+        if let job = cache[id], plan.isCut {
+            logger.info("input cut into segments", metadata: meta(job).merging(["segments": "\(plan.segments.count)"]) { a, _ in a })
+        }
+        _ = apply(.planned(plan), to: id)
     }
 
     /// The argv prefix of workers: `worker_command`, or this very executable.
@@ -89,7 +135,7 @@ extension JobRunner {
     }
 
     func workerExited(
-        _ id: Int64, _ termination: WorkerTermination, summary: String?, errorMessage: String?, stderr: [String], output: String
+        _ id: Int64, _ termination: WorkerTermination, summary: String?, errorMessage: String?, stderr: [String], output: String?
     ) async {
         workers[id] = nil
         consumers[id] = nil
@@ -98,7 +144,7 @@ extension JobRunner {
         let outcome: WorkerOutcome
         switch termination {
         case .exited(0):
-            outcome = DurableFiles.exists(output) ? .succeeded(summary: summary) : .exited(code: 0, message: message)
+            outcome = output.map(DurableFiles.exists) ?? true ? .succeeded(summary: summary) : .exited(code: 0, message: message)
         case .exited(let code): outcome = .exited(code: code, message: message)
         case .signalled(let s): outcome = .signalled(signal: s, message: message)
         case .timedOut(let t): outcome = .timedOut(seconds: t)

@@ -135,7 +135,7 @@ public actor JobRunner: Service {
     func apply(_ event: JobEvent, to id: Int64) -> [JobAction] {
         guard var job = cache[id] ?? (try? store.job(id: id)) else { return [] }
         let before = job
-        let machine = JobStateMachine(retry: configuration.current.retry)
+        let machine = JobStateMachine(retry: configuration.current.retry, cutting: configuration.current.segmentSeconds > 0)
         let actions: [JobAction]
         do {
             actions = try machine.handle(event, job: &job, now: clock.now())
@@ -190,8 +190,8 @@ public actor JobRunner: Service {
                 case .completeClaim:
                     let claimed = try await completeClaim(job)
                     await send(claimed ? .claimed : .claimLost(reason: "input vanished before it was claimed: \(job.source)"), to: id)
-                case .spawnWorker(let attempt):
-                    await spawn(job, attempt: attempt)
+                case .spawnWorker(let unit, let attempt):
+                    await spawn(job, unit: unit, attempt: attempt)
                 case .stopWorker:
                     workers[id]?.stop(grace: configuration.current.workerStopGraceSeconds)
                 case .killStaleWorker(let pid, let ticks):

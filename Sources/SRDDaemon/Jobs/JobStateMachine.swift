@@ -1,4 +1,5 @@
 import Foundation
+import SRDMedia
 import SRDPipeline
 
 /// Something that happened to a job.
@@ -13,6 +14,8 @@ public enum JobEvent: Sendable, Equatable {
     case workerSpawned(pid: Int32, startTicks: Int64?)
     /// The worker reported progress.
     case progress(JobProgress)
+    /// A plan worker reported how the input is cut.
+    case planned(SegmentPlan)
     /// The worker child ended.
     case workerExited(WorkerOutcome)
     /// Output and metrics are in the outbox, fsynced.
@@ -36,8 +39,8 @@ public enum JobEvent: Sendable, Equatable {
 public enum JobAction: Sendable, Equatable {
     /// Rename the input from its source into work/<id>/ (or confirm it is already there).
     case completeClaim
-    /// Start attempt `attempt` in a worker child process.
-    case spawnWorker(attempt: Int)
+    /// Start attempt `attempt` of `unit` in a worker child process.
+    case spawnWorker(unit: WorkUnit, attempt: Int)
     /// Stop the running worker (SIGTERM, then SIGKILL after the grace time).
     case stopWorker
     /// Kill a worker left over from before a daemon crash, if that process still exists.
@@ -71,8 +74,13 @@ extension Job {
 /// the daemon stores the new job before performing the actions (write-ahead).
 public struct JobStateMachine: Sendable {
     public var retry: RetryPolicy
+    /// Cut inputs into segments (the configuration's `segment_seconds` > 0).
+    public var cutting: Bool
 
-    public init(retry: RetryPolicy) { self.retry = retry }
+    public init(retry: RetryPolicy, cutting: Bool = false) {
+        self.retry = retry
+        self.cutting = cutting
+    }
 
     /// Applies `event` to `job` and returns the actions to carry out.
     public func handle(_ event: JobEvent, job: inout Job, now: Date) throws -> [JobAction] {
@@ -100,23 +108,45 @@ public struct JobStateMachine: Sendable {
             job.workerPID = nil
             job.workerStartTicks = nil
             if job.startedAt == nil { job.startedAt = now }
-            return [.spawnWorker(attempt: job.attempts)]
+            let unit = job.nextUnit(cutting: cutting)
+            job.unit = unit
+            if case .segment(let n) = unit, n < job.segmentStarts.count { job.segmentStarts[n] += 1 }
+            return [.spawnWorker(unit: unit, attempt: job.attempts)]
 
         case (.run, .workerSpawned(let pid, let ticks)):
             job.workerPID = pid
             job.workerStartTicks = ticks
             return []
         case (.run, .progress(let p)):
-            job.progress = p
+            job.progress = jobProgress(p, job)
+            return []
+        case (.run, .planned(let plan)):
+            guard job.unit == .plan else { throw invalid }
+            job.segmentPlan = plan
+            job.segmentsDone = 0
+            job.segmentStarts = [Int](repeating: 0, count: plan.isCut ? plan.segments.count : 0)
             return []
         case (.run, .workerExited(let outcome)):
             job.workerPID = nil
             job.workerStartTicks = nil
             if job.cancelRequested { return finishUnsuccessfully(&job, .cancelled, "cancelled by request", now) }
             if case .succeeded(let summary) = outcome {
-                job.summary = summary
-                job.stage = .publish
-                return [.publishOutput]
+                switch job.unit {
+                case .plan?, .segment?:
+                    // One unit done; the next waits for a slot with fresh attempts.
+                    if job.unit == .plan, job.segmentPlan == nil {
+                        job.segmentPlan = SegmentPlan(segments: [], totalFrames: 0, uncutReason: "the plan worker reported no plan")
+                    }
+                    if case .segment(let n)? = job.unit { job.segmentsDone = n + 1 }
+                    job.stage = .wait
+                    job.attempts = 0
+                    job.error = nil
+                    return []
+                case .whole?, .join?, nil:
+                    job.summary = summary
+                    job.stage = .publish
+                    return [.publishOutput]
+                }
             }
             let reason = outcome.reason
             if outcome.isPermanent {
@@ -183,6 +213,14 @@ public struct JobStateMachine: Sendable {
         default:
             throw invalid
         }
+    }
+
+    /// A segment worker counts its own frames; the job's progress counts the whole video's.
+    private func jobProgress(_ p: JobProgress, _ job: Job) -> JobProgress {
+        guard case .segment(let n)? = job.unit, let plan = job.segmentPlan else { return p }
+        let done = job.framesBefore(segment: n) + p.framesDone
+        let eta = p.fps.flatMap { $0 > 0 ? Double(max(plan.totalFrames - done, 0)) / $0 : nil }
+        return JobProgress(framesDone: done, framesTotal: plan.totalFrames, fps: p.fps, etaSeconds: eta)
     }
 
     private func recover(_ job: inout Job, now: Date) -> [JobAction] {

@@ -21,6 +21,17 @@ public struct JobView: Sendable, Codable, Equatable {
     public var startedAt: Date?
     public var finishedAt: Date?
     public var summary: JSONValue?
+    /// What the current (or last) worker ran: plan, whole, segment:N or join.
+    public var unit: String?
+    /// Segments of a cut input; nil when it is done in one pass.
+    public var segments: SegmentsView?
+
+    public struct SegmentsView: Sendable, Codable, Equatable {
+        public var done: Int
+        public var total: Int
+        /// Workers started per segment (a number above 1 is a segment redone after a failure or crash).
+        public var starts: [Int]
+    }
 
     public struct ProgressView: Sendable, Codable, Equatable {
         public var framesDone: Int
@@ -47,7 +58,7 @@ public struct JobView: Sendable, Codable, Equatable {
         case id, name, pipeline, origin, state, stage, attempts, error
         case cancelRequested = "cancel_requested", progress, source, output, archived
         case workerPID = "worker_pid", retryAt = "retry_at", createdAt = "created_at"
-        case startedAt = "started_at", finishedAt = "finished_at", summary
+        case startedAt = "started_at", finishedAt = "finished_at", summary, unit, segments
     }
 
     /// Every key always present (`null` when absent), so clients can rely on the shape.
@@ -72,6 +83,8 @@ public struct JobView: Sendable, Codable, Equatable {
         try c.encode(startedAt, forKey: .startedAt)
         try c.encode(finishedAt, forKey: .finishedAt)
         try c.encode(summary, forKey: .summary)
+        try c.encode(unit, forKey: .unit)
+        try c.encode(segments, forKey: .segments)
     }
 
     public init(_ job: Job) {
@@ -100,6 +113,10 @@ public struct JobView: Sendable, Codable, Equatable {
         startedAt = job.startedAt
         finishedAt = job.finishedAt
         summary = job.summary.flatMap(JSONValue.init(text:))
+        unit = job.unit?.text
+        if let plan = job.segmentPlan, plan.isCut {
+            segments = SegmentsView(done: job.segmentsDone, total: plan.segments.count, starts: job.segmentStarts)
+        }
     }
 }
 

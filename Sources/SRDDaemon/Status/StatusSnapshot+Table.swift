@@ -15,6 +15,7 @@ extension StatusSnapshot {
             if let p = job.progress {
                 progress = p.framesTotal.map { "\(p.framesDone)/\($0)" } ?? "\(p.framesDone)"
                 if let percent = p.percent { progress += String(format: " %.0f%%", percent) }
+                if let segments = job.segments { progress += " seg \(min(segments.done + 1, segments.total))/\(segments.total)" }
             }
             let note: String
             if job.state == .failed || job.state == .cancelled { note = job.error ?? "" }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SRDMedia
 import SRDPipeline
 
 /// The job table in SQLite (WAL mode), the daemon's memory across restarts.
@@ -50,6 +51,14 @@ public final class JobStore: Sendable {
                 t.column("startedAt", .datetime)
                 t.column("finishedAt", .datetime)
                 t.column("updatedAt", .datetime).notNull()
+            }
+        }
+        m.registerMigration("v2-segments") { db in
+            try db.alter(table: "job") { t in
+                t.add(column: "unit", .text)
+                t.add(column: "segmentPlan", .text)
+                t.add(column: "segmentsDone", .integer).notNull().defaults(to: 0)
+                t.add(column: "segmentStarts", .text)
             }
         }
         return m
@@ -148,6 +157,10 @@ private struct JobRecord: FetchableRecord, MutablePersistableRecord {
         j.workerPID = row["workerPID"]
         j.workerStartTicks = row["workerStartTicks"]
         j.notBefore = row["notBefore"]
+        j.unit = (row["unit"] as String?).flatMap(WorkUnit.init(text:))
+        j.segmentPlan = (row["segmentPlan"] as String?).flatMap { try? JSONDecoder().decode(SegmentPlan.self, from: Data($0.utf8)) }
+        j.segmentsDone = row["segmentsDone"]
+        j.segmentStarts = (row["segmentStarts"] as String?).flatMap { try? JSONDecoder().decode([Int].self, from: Data($0.utf8)) } ?? []
         j.startedAt = row["startedAt"]
         j.finishedAt = row["finishedAt"]
         j.updatedAt = row["updatedAt"]
@@ -176,6 +189,10 @@ private struct JobRecord: FetchableRecord, MutablePersistableRecord {
         container["workerPID"] = job.workerPID
         container["workerStartTicks"] = job.workerStartTicks
         container["notBefore"] = job.notBefore
+        container["unit"] = job.unit?.text
+        container["segmentPlan"] = job.segmentPlan.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }
+        container["segmentsDone"] = job.segmentsDone
+        container["segmentStarts"] = try? String(decoding: JSONEncoder().encode(job.segmentStarts), as: UTF8.self)
         container["createdAt"] = job.createdAt
         container["startedAt"] = job.startedAt
         container["finishedAt"] = job.finishedAt
