@@ -22,6 +22,24 @@ srd_install_packages() {
     fi
 }
 
+# Installs packages only tests need (chromium for the dashboard test), as root; elsewhere it
+# says what is missing and goes on (those tests skip with a message).
+srd_install_test_packages() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "srd: installing test packages ${missing[*]}" >&2
+        apt-get update -qq || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+            || echo "srd: could not install ${missing[*]}; the tests that need them will skip" >&2
+    else
+        echo "srd: test packages missing (the tests that need them skip): ${missing[*]}" >&2
+    fi
+}
+
 # One release configuration for tests, demo and tools, so a user who runs both builds once.
 # Testability costs nothing measurable in speed and lets the tests use @testable imports.
 SRD_BUILD_FLAGS=(-c release -Xswiftc -enable-testing)

@@ -72,6 +72,11 @@ public struct Daemon: Sendable {
             .init(service: statusFile), .init(service: api), .init(service: runner), .init(service: watcher), .init(service: notifier),
         ]
         if handleSignals { services.append(.init(service: reloader)) }
+        if let address = config.httpAddress, let token = config.httpToken {
+            // After the socket API in shutdown order: its event streams end when the runner stops.
+            services.insert(.init(service: StatusAPI.httpApplication(
+                host: address.host, port: address.port, token: token, runner: runner, metrics: metrics, logger: logger)), at: 1)
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: services,

@@ -55,6 +55,14 @@ extension DaemonConfiguration {
         if let v = file.worker_command { c.workerCommand = v.argv }
         if let v = file.worker_stop_grace_seconds { c.workerStopGraceSeconds = v }
         if let v = file.segment_seconds { c.segmentSeconds = v }
+        if let v = file.http_listen { c.httpListen = v }
+        if let v = file.http_token { c.httpToken = v }
+        if let v = path(file.http_token_file) {
+            guard let text = try? String(contentsOfFile: v, encoding: .utf8) else {
+                throw ConfigurationError("http_token_file \(v) cannot be read")
+            }
+            c.httpToken = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        }
         if let v = file.log_level { c.logLevel = v }
         if let l = file.limits {
             c.limits.maxWidth = l.max_width
@@ -81,6 +89,12 @@ extension DaemonConfiguration {
         guard stableSeconds >= 0 else { throw ConfigurationError("stable_seconds must not be negative") }
         guard rescanSeconds > 0 else { throw ConfigurationError("rescan_seconds must be positive") }
         guard segmentSeconds >= 0 else { throw ConfigurationError("segment_seconds must not be negative (0 = never cut)") }
+        if let listen = httpListen {
+            guard httpAddress != nil else { throw ConfigurationError("http_listen must be host:port, such as 127.0.0.1:8650 (got '\(listen)')") }
+            guard let token = httpToken, token.count >= 16 else {
+                throw ConfigurationError("http_listen needs http_token (or http_token_file) of at least 16 characters: every request on it must carry the token")
+            }
+        }
         guard !defaultPipeline.isEmpty, !defaultPipeline.contains("/") else {
             throw ConfigurationError("default_pipeline must be a preset name, not '\(defaultPipeline)'")
         }
@@ -127,6 +141,7 @@ private struct ConfigurationFile: Decodable {
     var worker_command: Command?
     var worker_stop_grace_seconds: Double?
     var segment_seconds: Double?
+    var http_listen, http_token, http_token_file: String?
     var log_level: String?
     var limits: LimitsFile?
     var retry: RetryFile?
@@ -179,7 +194,7 @@ private struct ConfigurationFile: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case root, inbox, outbox, failed, done, work, database, socket, status_file, default_pipeline
         case workers, stable_seconds, rescan_seconds, on_success, pipelines, submit_roots, worker_command
-        case worker_stop_grace_seconds, segment_seconds, log_level, limits, retry
+        case worker_stop_grace_seconds, segment_seconds, http_listen, http_token, http_token_file, log_level, limits, retry
     }
 
     init(from decoder: Decoder) throws {
@@ -204,6 +219,9 @@ private struct ConfigurationFile: Decodable {
         worker_command = try c.decodeIfPresent(Command.self, forKey: .worker_command)
         worker_stop_grace_seconds = try c.decodeIfPresent(Double.self, forKey: .worker_stop_grace_seconds)
         segment_seconds = try c.decodeIfPresent(Double.self, forKey: .segment_seconds)
+        http_listen = try c.decodeIfPresent(String.self, forKey: .http_listen)
+        http_token = try c.decodeIfPresent(String.self, forKey: .http_token)
+        http_token_file = try c.decodeIfPresent(String.self, forKey: .http_token_file)
         log_level = try c.decodeIfPresent(String.self, forKey: .log_level)
         limits = try c.decodeIfPresent(LimitsFile.self, forKey: .limits)
         retry = try c.decodeIfPresent(RetryFile.self, forKey: .retry)

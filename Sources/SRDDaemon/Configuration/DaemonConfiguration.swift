@@ -38,6 +38,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var submitRoots: [String]
     /// argv prefix of the worker; the daemon appends `worker REQUEST.json`.
     public var workerCommand: [String]
+    /// `host:port` of the optional HTTP listener (API and dashboard); nil: none (the default).
+    public var httpListen: String?
+    /// The token every request on the HTTP listener must carry (from `http_token`, or the first
+    /// line of `http_token_file`); required when `httpListen` is set.
+    public var httpToken: String?
     /// Videos longer than one and a half of these are cut at keyframes into segments of about
     /// this many seconds, each a unit of work of its own that survives a crash; 0 never cuts.
     public var segmentSeconds: Double
@@ -105,6 +110,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         workerStopGraceSeconds = 10
         // A minute of video is a few minutes of work for fast-x2 at 960x540 on two cores.
         segmentSeconds = 60
+        httpListen = nil
+        httpToken = nil
         limits = Limits()
         retry = RetryPolicy()
         logLevel = "info"
@@ -115,4 +122,15 @@ public struct DaemonConfiguration: Sendable, Equatable {
 
     /// Folders and files that belong to the daemon: no request may name them as an input.
     var ownedPaths: [String] { [outbox, failed, done, work, database, database + "-wal", database + "-shm", socket, statusFile] }
+}
+
+extension DaemonConfiguration {
+    /// `http_listen` as host and port ("127.0.0.1:8650", "[::1]:8650", "localhost:8650").
+    public var httpAddress: (host: String, port: Int)? {
+        guard let text = httpListen, let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (1...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
 }

@@ -43,6 +43,9 @@ extension JobRunner {
     /// True when jobs may name `pipeline` (`POST /v1/uploads` checks before receiving the body).
     public func acceptsPipeline(_ pipeline: String) -> Bool { catalog.accepts(pipeline) }
 
+    /// True once the runner is shutting down (long-lived responses such as event streams end).
+    public var isStopping: Bool { stopping }
+
     /// `DELETE /v1/jobs/{id}`.
     public func cancel(id: Int64) async throws -> Job {
         guard let job = try job(id: id) else { throw JobRequestError(kind: .notFound, description: "no job \(id)") }

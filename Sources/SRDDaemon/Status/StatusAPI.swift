@@ -5,10 +5,11 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// The HTTP API on the Unix domain socket (docs/DAEMON.md lists the routes and JSON).
+/// The HTTP API on the Unix domain socket (docs/DAEMON.md lists the routes and JSON), and the same
+/// API with the dashboard on the optional TCP listener (`http_listen`, DashboardAPI.swift).
 ///
-/// Access control is the socket file's mode, 0660: whoever may open it (the service user
-/// and its group) may submit and cancel jobs.
+/// Access control on the socket is the socket file's mode, 0660: whoever may open it (the service
+/// user and its group) may submit and cancel jobs. On the TCP listener it is the token.
 public enum StatusAPI {
     /// `POST /v1/jobs` body.
     struct SubmitRequest: Decodable {
@@ -24,9 +25,12 @@ public enum StatusAPI {
         var error: String
     }
 
-    /// The router with every route of API version 1.
-    public static func router(runner: JobRunner, metrics: DaemonMetrics) -> Router<BasicRequestContext> {
+    /// The router with every route of API version 1 and the dashboard; with a `token` (the HTTP
+    /// listener), every request must carry it.
+    public static func router(runner: JobRunner, metrics: DaemonMetrics, token: String? = nil) -> Router<BasicRequestContext> {
         let router = Router()
+        if let token { router.add(middleware: TokenMiddleware(token: token)) }
+        addDashboardRoutes(to: router, runner: runner)
         router.get("/v1/status") { _, _ in
             json(try await runner.snapshot())
         }
