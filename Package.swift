@@ -9,7 +9,8 @@ import PackageDescription
 //   SRDMedia     decode, convert, encode, stream copy   -> SRDImaging, CFFmpeg    (never the engine)
 //   SRDQuality   metrics, evaluation protocol, flow     -> SRDImaging
 //   SRDPipeline  upscale jobs: media + engine + quality
-//   SRDDaemon    watch folder, job store, status API    -> SRDPipeline (presets, the worker contract)
+//   SRDDaemon    watch folder, job stores (SQLite, PostgreSQL), status API and dashboard
+//                                                      -> SRDPipeline (presets, the worker contract), SRDMedia (segment plans)
 //   srd          the one executable
 let package = Package(
     name: "srd",
@@ -26,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The fleet's shared job store (PostgresJobStore; docs/DAEMON.md#the-job-store-and-the-fleet-in-progress).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -61,6 +64,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .target(name: "SRDTesting", dependencies: ["SRDImaging", "SRDMedia", "CFFmpeg"]),

@@ -43,7 +43,8 @@ struct FramePlan: @unchecked Sendable {
         execution = options.execution(for: model)
         regionUpscaler = options.regions.map {
             RegionUpscaler(scale: options.scale, margin: model.cropMargin, alignment: model.cropAlignment,
-                           feather: $0.feather, classical: ClassicalScaler.names[$0.scaler] ?? .lanczos3)
+                           feather: $0.feather, classical: ClassicalScaler.names[$0.scaler] ?? .lanczos3,
+                           networkWhenWhole: $0.request == .auto)
         }
         switch options.reference {
         case .selfReference:
@@ -174,7 +175,8 @@ struct FramePlan: @unchecked Sendable {
             timings.smoothMs += Date().timeIntervalSince(a0) * 1000
         }
         if let (map, result) = regionRun {
-            metrics["network_fraction"] = map.fraction
+            // The share of the output that came from the network.
+            metrics["network_fraction"] = result.networkEverywhere ? 1 : map.fraction
             // What the whole frame would have cost at the measured network speed, minus what
             // this frame cost (network on the crops + classical scaler + blend).
             if result.networkPixels > 0 {

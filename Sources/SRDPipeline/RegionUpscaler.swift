@@ -52,6 +52,11 @@ struct RegionUpscaler {
     let alignment: Int
     let feather: Int
     let classical: ResizeKernel
+    /// `--region auto`: when the crops add up to a whole-frame run anyway, keep the network's
+    /// output everywhere. The classical pass and the blend would only add cost (and lower the
+    /// quality of the few cells left out), so `auto` is never slower than no regions. Explicit
+    /// rectangles and masks keep the classical scaler outside them, as asked.
+    var networkWhenWhole = false
 
     struct Result {
         var image: PlanarImage
@@ -59,6 +64,8 @@ struct RegionUpscaler {
         var networkPixels: Int
         /// Milliseconds in the network's runs.
         var networkMs: Double
+        /// The network's output was kept everywhere (`networkWhenWhole`).
+        var networkEverywhere = false
     }
 
     /// Rows per band and the column gap that splits a band's crop (input pixels): large, since
@@ -77,9 +84,9 @@ struct RegionUpscaler {
             let image = try runner.upscale(lowRes)
             return Result(image: image, networkPixels: w * h, networkMs: Date().timeIntervalSince(t0) * 1000)
         }
-        var out = lowRes.resized(width: ow, height: oh, scale: Double(s), kernel: classical)
-        if map.isEmpty { return Result(image: out, networkPixels: 0, networkMs: 0) }
-        let weights = weights ?? map.weights(scale: s, feather: feather)
+        if map.isEmpty {
+            return Result(image: lowRes.resized(width: ow, height: oh, scale: Double(s), kernel: classical), networkPixels: 0, networkMs: 0)
+        }
         var runs: [(core: PixelRect, extended: PixelRect)] = map.crops(band: Self.band, gap: Self.gap).map { crop in
             let x0 = max(0, crop.x - margin) / alignment * alignment
             let y0 = max(0, crop.y - margin) / alignment * alignment
@@ -89,9 +96,16 @@ struct RegionUpscaler {
         // Crops that add up to most of the frame cost more than one whole-frame run (margins,
         // more launches): run the frame once and blend the same way.
         if runs.map({ $0.extended.width * $0.extended.height }).reduce(0, +) >= Int(Self.wholeFrameShare * Double(w * h)) {
+            if networkWhenWhole {
+                let t0 = Date()
+                let image = try runner.upscale(lowRes)
+                return Result(image: image, networkPixels: w * h, networkMs: Date().timeIntervalSince(t0) * 1000, networkEverywhere: true)
+            }
             let all = PixelRect(x: 0, y: 0, width: w, height: h)
             runs = [(all, all)]
         }
+        var out = lowRes.resized(width: ow, height: oh, scale: Double(s), kernel: classical)
+        let weights = weights ?? map.weights(scale: s, feather: feather)
         var pixels = 0, ms = 0.0
         for (crop, e) in runs {
             let (x0, y0) = (e.x, e.y)

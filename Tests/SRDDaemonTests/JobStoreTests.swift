@@ -24,7 +24,7 @@ final class JobStoreTests: XCTestCase {
             job.summary = #"{"psnr":31.5}"#
             job.outputPath = "/out/a.mp4"
             job.notBefore = now.addingTimeInterval(5)
-            try store.update(job)
+            job = try store.update(job)
             let second = try store.insert(Job(name: "b.mp4", pipeline: "p", origin: .inbox, source: "/in/b.mp4", now: now))
             XCTAssertEqual(second.id, 2)
         }

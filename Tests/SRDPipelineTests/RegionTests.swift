@@ -91,6 +91,30 @@ final class RegionTests: XCTestCase {
 
     /// A job with `--region auto` records the network's share and the time saved, and a region
     /// outside the frame is refused before any work.
+    /// `auto` whose crops add up to a whole-frame run keeps the network everywhere (never slower
+    /// than no regions, never worse); an explicit region of the same size keeps lanczos outside.
+    func testAutoThatWouldRunTheWholeFrameUsesTheNetworkEverywhere() throws {
+        let lowRes = frame()
+        let model = try ModelLoader.randomModel("srvgg", scale: 2, seed: 5, overrides: ["num_conv": .number(3), "num_feat": .number(8)])
+        let runner = model.makeRunner(tileSize: 24)
+        // Everything but a 8x8 corner: the extended crops cover the frame.
+        let map = RegionMap(rects: [PixelRect(x: 8, y: 0, width: 64, height: 40), PixelRect(x: 0, y: 8, width: 8, height: 32)],
+                            width: lowRes.width, height: lowRes.height)
+        XCTAssertFalse(map.isFull)
+        let whole = try runner.upscale(lowRes)
+        var auto = RegionUpscaler(scale: 2, margin: model.cropMargin, alignment: model.cropAlignment, feather: 6, classical: .lanczos3)
+        auto.networkWhenWhole = true
+        let a = try auto.upscale(lowRes, map: map, runner: runner)
+        XCTAssertEqual(a.image, whole)
+        XCTAssertEqual(a.networkPixels, lowRes.width * lowRes.height)
+        XCTAssertTrue(a.networkEverywhere)
+        auto.networkWhenWhole = false
+        let explicit = try auto.upscale(lowRes, map: map, runner: runner).image
+        let classical = lowRes.resized(width: lowRes.width * 2, height: lowRes.height * 2, scale: 2, kernel: .lanczos3)
+        XCTAssertEqual(explicit[0, 0, 0], classical[0, 0, 0], "an explicit region keeps the classical scaler outside it")
+        XCTAssertNotEqual(explicit[0, 0, 0], whole[0, 0, 0])
+    }
+
     func testJobReportsNetworkFraction() throws {
         let dir = try TemporaryDirectory()
         let clip = try makeClip(in: dir, name: "in.mkv") { $0.width = 96; $0.height = 64; $0.frames = 3; $0.preset = "ultrafast" }

@@ -122,6 +122,11 @@ public struct Job: Sendable, Codable, Equatable {
     /// Workers started for each segment (never given back, unlike `attempts`: it shows how
     /// often a segment was really redone after a crash).
     public var segmentStarts: [Int]
+    /// The store's row version: every write is a compare-and-swap on it (0 before insertion).
+    public var version: Int64
+    /// The node that holds the job (fleet mode), and until when its lease runs.
+    public var owner: String?
+    public var leaseUntil: Date?
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
@@ -150,6 +155,9 @@ public struct Job: Sendable, Codable, Equatable {
         segmentPlan = nil
         segmentsDone = 0
         segmentStarts = []
+        version = 0
+        owner = nil
+        leaseUntil = nil
         createdAt = now
         startedAt = nil
         finishedAt = nil

@@ -62,8 +62,7 @@ extension JobRunner {
             job.summary = job.summary.flatMap(JSONValue.init(text:))?.replacingStrings([
                 produced: destination, metricsFolder: destination + ".metrics", inputPath(job): job.source,
             ]).text ?? job.summary
-            try store.update(job)  // chosen before moving, so a restart reuses the same name
-            cache[job.id] = job
+            job = try await persist(job)  // chosen before moving, so a restart reuses the same name
         }
         let destination = job.outputPath!
         let tag = "\(job.id)"
@@ -93,8 +92,7 @@ extension JobRunner {
         if job.archivePath == nil {
             guard DurableFiles.exists(input) else { return }
             job.archivePath = DurableFiles.freeName(in: config.done + relativeFolder(job), for: job.name, tag: "\(job.id)")
-            try store.update(job)
-            cache[job.id] = job
+            job = try await persist(job)
         }
         let destination = job.archivePath!
         let tag = "\(job.id)"
@@ -109,8 +107,7 @@ extension JobRunner {
             job.archivePath = DurableFiles.freeName(
                 in: config.failed + relativeFolder(job), for: job.name, tag: "\(job.id)", alsoFree: [".error.json"]
             )
-            try store.update(job)
-            cache[job.id] = job
+            job = try await persist(job)
         }
         let destination = job.archivePath!
         let report = ErrorReport(job: job, failedAt: clock.now())

@@ -9,14 +9,15 @@ extension JobRunner {
     /// - Returns: the job, or nil when the runner is not ready yet or already has this file.
     public func claim(path: String, pipeline: String, origin: JobOrigin) async throws -> Job? {
         guard recovered, !stopping else { return nil }
-        if try store.isClaiming(source: path) { return nil }
+        if try await store.isClaiming(source: path) { return nil }
         var job = Job(name: (path as NSString).lastPathComponent, pipeline: pipeline, origin: origin, source: path, now: clock.now())
-        job = try store.insert(job)
+        job = try await store.insert(job)
         cache[job.id] = job
         logger.info("job queued", metadata: meta(job))
         await perform([.completeClaim], for: job.id)
-        refreshCounts()
-        return cache[job.id] ?? (try? store.job(id: job.id))
+        await refreshCounts()
+        if let cached = cache[job.id] { return cached }
+        return try? await store.job(id: job.id)
     }
 
     /// `POST /v1/jobs`: checks the request (`SubmissionPolicy`), then claims the file: moved
@@ -48,32 +49,32 @@ extension JobRunner {
 
     /// `DELETE /v1/jobs/{id}`.
     public func cancel(id: Int64) async throws -> Job {
-        guard let job = try job(id: id) else { throw JobRequestError(kind: .notFound, description: "no job \(id)") }
+        guard let job = try await job(id: id) else { throw JobRequestError(kind: .notFound, description: "no job \(id)") }
         guard !job.state.isTerminal, job.stage == .claim || job.stage == .wait || job.stage == .run else {
             throw JobRequestError(kind: .conflict, description: "job \(id) is \(job.state.rawValue) and can no longer be cancelled")
         }
         logger.notice("cancel requested", metadata: meta(job))
         await send(.cancel, to: id)
-        return try self.job(id: id) ?? job
+        return try await self.job(id: id) ?? job
     }
 
-    public func job(id: Int64) throws -> Job? {
+    public func job(id: Int64) async throws -> Job? {
         if let job = cache[id] { return job }
-        return try store.job(id: id)
+        return try await store.job(id: id)
     }
 
     /// Jobs newest first, with live progress of running ones.
-    public func jobs(states: [JobState]? = nil, limit: Int = 100) throws -> [Job] {
-        try store.jobs(states: states, limit: limit).map { cache[$0.id] ?? $0 }
+    public func jobs(states: [JobState]? = nil, limit: Int = 100) async throws -> [Job] {
+        try await store.jobs(states: states, limit: limit).map { cache[$0.id] ?? $0 }
     }
 
     /// What the daemon is doing now.
-    public func snapshot() throws -> StatusSnapshot {
+    public func snapshot() async throws -> StatusSnapshot {
         let config = configuration.current
-        let counts = try store.counts()
+        let counts = try await store.counts()
         let active = cache.values.filter { !$0.state.isTerminal }
             .sorted { ($0.state == .running ? 0 : 1, $0.id) < ($1.state == .running ? 0 : 1, $1.id) }
-        let recent = try store.jobs(states: [.done, .failed, .cancelled], limit: 10)
+        let recent = try await store.jobs(states: [.done, .failed, .cancelled], limit: 10)
         return StatusSnapshot(
             version: 1,
             daemon: .init(

@@ -58,7 +58,7 @@ extension JobRunner {
         workers[job.id] = process
         metrics.setBusy(workers.count)
         logger.info("worker started", metadata: meta(job).merging(["pid": "\(process.pid)", "attempt": "\(attempt)", "unit": "\(unit.text)"]) { a, _ in a })
-        _ = apply(.workerSpawned(pid: process.pid, startTicks: WorkerProcess.startTicks(of: process.pid)), to: job.id)
+        _ = await apply(.workerSpawned(pid: process.pid, startTicks: WorkerProcess.startTicks(of: process.pid)), to: job.id)
         let id = job.id
         let output = request.output
         consumers[id] = Task { [weak self] in
@@ -110,11 +110,11 @@ extension JobRunner {
         }
     }
 
-    func planned(_ id: Int64, _ plan: SegmentPlan) {
+    func planned(_ id: Int64, _ plan: SegmentPlan) async {
         if let job = cache[id], plan.isCut {
             logger.info("input cut into segments", metadata: meta(job).merging(["segments": "\(plan.segments.count)"]) { a, _ in a })
         }
-        _ = apply(.planned(plan), to: id)
+        _ = await apply(.planned(plan), to: id)
     }
 
     /// The argv prefix of workers: `worker_command`, or this very executable.
@@ -130,8 +130,8 @@ extension JobRunner {
         return path
     }
 
-    func progress(_ id: Int64, _ p: JobProgress) {
-        _ = apply(.progress(p), to: id)
+    func progress(_ id: Int64, _ p: JobProgress) async {
+        _ = await apply(.progress(p), to: id)
     }
 
     func workerExited(

@@ -13,7 +13,7 @@ import ServiceLifecycle
 /// scheduling loop; on graceful shutdown it stops its workers (SIGTERM, then SIGKILL after
 /// `worker_stop_grace_seconds`) and gives their attempts back, so a restart runs them again.
 public actor JobRunner: Service {
-    let store: JobStore
+    let store: any JobStoring
     let configuration: LiveConfiguration
     let clock: any DaemonClock
     let logger: Logger
@@ -30,9 +30,15 @@ public actor JobRunner: Service {
     var stopping = false
     var pausedReason: String?
     let builtinPipelines: String?
+    /// Store writes one at a time: a write awaits the store, and an event arriving meanwhile must
+    /// not read the job before the write it depends on (or write with a stale version).
+    var gateBusy = false
+    var gateWaiters: [CheckedContinuation<Void, Never>] = []
+    /// A state changed: the job counts (gauges) are refreshed before the next actions.
+    var countsStale = false
 
     public init(
-        store: JobStore, configuration: LiveConfiguration, clock: any DaemonClock, logger: Logger,
+        store: any JobStoring, configuration: LiveConfiguration, clock: any DaemonClock, logger: Logger,
         metrics: DaemonMetrics, builtinPipelines: String?
     ) {
         self.store = store
@@ -62,13 +68,13 @@ public actor JobRunner: Service {
     }
 
     func recover() async throws {
-        for job in try store.unfinished() {
+        for job in try await store.unfinished() {
             cache[job.id] = job
             logger.info("recovering job", metadata: meta(job))
             await send(.recover, to: job.id)
         }
         recovered = true
-        refreshCounts()
+        await refreshCounts()
     }
 
     func tick() async {
@@ -88,7 +94,7 @@ public actor JobRunner: Service {
         }
         for worker in workers.values { worker.stop(grace: grace) }
         for consumer in consumers.values { await consumer.value }
-        refreshCounts()
+        await refreshCounts()
     }
 
     // MARK: Scheduling
@@ -128,12 +134,39 @@ public actor JobRunner: Service {
 
     /// Applies one event: state machine, store (write-ahead), then the actions.
     func send(_ event: JobEvent, to id: Int64) async {
-        let actions = apply(event, to: id)
+        let actions = await apply(event, to: id)
         await perform(actions, for: id)
     }
 
-    func apply(_ event: JobEvent, to id: Int64) -> [JobAction] {
-        guard var job = cache[id] ?? (try? store.job(id: id)) else { return [] }
+    func enterGate() async {
+        if gateBusy {
+            await withCheckedContinuation { gateWaiters.append($0) }
+        } else {
+            gateBusy = true
+        }
+    }
+
+    func leaveGate() {
+        if gateWaiters.isEmpty { gateBusy = false } else { gateWaiters.removeFirst().resume() }
+    }
+
+    /// Writes `job` (compare-and-swap) through the gate and caches what was written.
+    func persist(_ job: Job) async throws -> Job {
+        await enterGate()
+        defer { leaveGate() }
+        var job = job
+        if let cached = cache[job.id] { job.version = cached.version }
+        let stored = try await store.update(job)
+        if cache[job.id] != nil { cache[job.id] = stored }
+        return stored
+    }
+
+    func apply(_ event: JobEvent, to id: Int64) async -> [JobAction] {
+        await enterGate()
+        defer { leaveGate() }
+        var found = cache[id]
+        if found == nil { found = try? await store.job(id: id) }
+        guard var job = found else { return [] }
         let before = job
         let machine = JobStateMachine(retry: configuration.current.retry, cutting: configuration.current.segmentSeconds > 0)
         let actions: [JobAction]
@@ -153,8 +186,14 @@ public actor JobRunner: Service {
         }
         if persist {
             do {
-                try store.update(job)
+                job = try await store.update(job)
                 lastPersisted[id] = now
+            } catch let conflict as JobStoreConflict {
+                // Another node took the job over (its lease ran out here): it is not ours any more.
+                logger.warning("job changed elsewhere; letting it go", metadata: meta(job).merging(["error": "\(conflict)"]) { a, _ in a })
+                cache[id] = nil
+                workers[id]?.stop(grace: configuration.current.workerStopGraceSeconds)
+                return []
             } catch {
                 // Without the write-ahead record the actions must not run.
                 logger.error("cannot store job", metadata: meta(job).merging(["error": "\(error)"]) { a, _ in a })
@@ -172,19 +211,23 @@ public actor JobRunner: Service {
         if before.state != job.state {
             logger.info("job \(job.state.rawValue)", metadata: meta(job))
             if job.state.isTerminal { metrics.jobFinished(job.state) }
-            refreshCounts()
+            countsStale = true
         }
         return actions
     }
 
-    func refreshCounts() {
-        if let counts = try? store.counts() { metrics.setCounts(counts) }
+    func refreshCounts() async {
+        countsStale = false
+        if let counts = try? await store.counts() { metrics.setCounts(counts) }
         metrics.setBusy(workers.count)
     }
 
     func perform(_ actions: [JobAction], for id: Int64) async {
+        if countsStale { await refreshCounts() }
         for action in actions {
-            guard let job = cache[id] ?? (try? store.job(id: id)) else { return }
+            var found = cache[id]
+            if found == nil { found = try? await store.job(id: id) }
+            guard let job = found else { return }
             do {
                 switch action {
                 case .completeClaim:

@@ -3,10 +3,12 @@ import GRDB
 import SRDMedia
 import SRDPipeline
 
-/// The job table in SQLite (WAL mode), the daemon's memory across restarts.
+/// The job table in SQLite (WAL mode), the daemon's memory across restarts: the embedded
+/// `JobStoring` of a single machine.
 ///
 /// Every state change is written here before its actions run, so a restart finds each job in
-/// the stage whose idempotent action must be redone. Access is serialised by GRDB's pool.
+/// the stage whose idempotent action must be redone. Access is serialised by GRDB's pool, so
+/// the compare-and-swap of `update` and the claims are plain checks inside one write.
 public final class JobStore: Sendable {
     private let pool: DatabasePool
 
@@ -61,6 +63,23 @@ public final class JobStore: Sendable {
                 t.add(column: "segmentStarts", .text)
             }
         }
+        m.registerMigration("v3-leases") { db in
+            try db.alter(table: "job") { t in
+                t.add(column: "version", .integer).notNull().defaults(to: 1)
+                t.add(column: "owner", .text)
+                t.add(column: "leaseUntil", .datetime)
+            }
+            try db.create(table: "node") { t in
+                t.primaryKey("name", .text)
+                t.column("host", .text).notNull()
+                t.column("pid", .integer).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("heartbeatAt", .datetime).notNull()
+                t.column("state", .text).notNull()
+                t.column("jobs", .integer).notNull()
+                t.column("fps", .double).notNull()
+            }
+        }
         return m
     }
 
@@ -69,18 +88,27 @@ public final class JobStore: Sendable {
         try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
     }
 
-    /// Inserts a new job and returns it with its id.
+    /// Inserts a new job (version 1) and returns it with its id.
     public func insert(_ job: Job) throws -> Job {
         try pool.write { db in
             var record = JobRecord(job)
+            record.job.version = 1
             try record.insert(db)
             return record.job
         }
     }
 
-    /// Stores the job's current fields.
-    public func update(_ job: Job) throws {
-        try pool.write { db in try JobRecord(job).update(db) }
+    /// Stores the job's current fields if the row still has `job.version`; returns the job with
+    /// the next version (the caller keeps that one), or throws `JobStoreConflict`.
+    public func update(_ job: Job) throws -> Job {
+        try pool.write { db in
+            let stored = try Int64.fetchOne(db, sql: "SELECT version FROM job WHERE id = ?", arguments: [job.id])
+            guard stored == job.version else { throw JobStoreConflict(id: job.id, expected: job.version) }
+            var next = job
+            next.version += 1
+            try JobRecord(next).update(db)
+            return next
+        }
     }
 
     public func job(id: Int64) throws -> Job? {
@@ -126,6 +154,87 @@ public final class JobStore: Sendable {
     }
 }
 
+extension JobStore: JobStoring {
+    // The asynchronous face of the synchronous calls above (SQLite answers at once). A typed
+    // function reference picks the synchronous overload: a plain call here would pick this one.
+    public func insert(_ job: Job) async throws -> Job {
+        let f: (Job) throws -> Job = insert
+        return try f(job)
+    }
+    public func update(_ job: Job) async throws -> Job {
+        let f: (Job) throws -> Job = update
+        return try f(job)
+    }
+    public func job(id: Int64) async throws -> Job? {
+        let f: (Int64) throws -> Job? = job(id:)
+        return try f(id)
+    }
+    public func jobs(states: [JobState]?, limit: Int) async throws -> [Job] {
+        let f: ([JobState]?, Int) throws -> [Job] = jobs(states:limit:)
+        return try f(states, limit)
+    }
+    public func unfinished() async throws -> [Job] {
+        let f: () throws -> [Job] = unfinished
+        return try f()
+    }
+    public func counts() async throws -> [JobState: Int] {
+        let f: () throws -> [JobState: Int] = counts
+        return try f()
+    }
+    public func isClaiming(source: String) async throws -> Bool {
+        let f: (String) throws -> Bool = isClaiming(source:)
+        return try f(source)
+    }
+
+    public func claim(node: String, leaseSeconds: Double, now: Date) async throws -> Job? {
+        try await pool.write { db in
+            // One writer at a time (the pool's write lock), so a select-then-update is atomic.
+            let sql = """
+                SELECT * FROM job WHERE stage <> 'finished' AND (
+                    (owner IS NULL AND stage = 'wait' AND NOT cancelRequested AND (notBefore IS NULL OR notBefore <= :now))
+                    OR (owner IS NOT NULL AND leaseUntil < :now))
+                ORDER BY id LIMIT 1
+                """
+            guard var job = try JobRecord.fetchOne(db, sql: sql, arguments: ["now": now])?.job else { return nil }
+            job.owner = node
+            job.leaseUntil = now.addingTimeInterval(leaseSeconds)
+            job.version += 1
+            try JobRecord(job).update(db)
+            return job
+        }
+    }
+
+    public func renewLeases(node: String, ids: [Int64], leaseSeconds: Double, now: Date) async throws -> [Int64] {
+        guard !ids.isEmpty else { return [] }
+        return try await pool.write { db in
+            let list = ids.map(String.init).joined(separator: ",")
+            let owned = try Int64.fetchAll(db, sql: "SELECT id FROM job WHERE owner = ? AND id IN (\(list)) ORDER BY id", arguments: [node])
+            try db.execute(sql: "UPDATE job SET leaseUntil = ? WHERE owner = ? AND id IN (\(list))",
+                           arguments: [now.addingTimeInterval(leaseSeconds), node])
+            return owned
+        }
+    }
+
+    public func register(_ node: NodeRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO node (name, host, pid, startedAt, heartbeatAt, state, jobs, fps) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET host = excluded.host, pid = excluded.pid, startedAt = excluded.startedAt,
+                    heartbeatAt = excluded.heartbeatAt, state = excluded.state, jobs = excluded.jobs, fps = excluded.fps
+                """, arguments: [node.name, node.host, node.pid, node.startedAt, node.heartbeatAt, node.state, node.jobs, node.fps])
+        }
+    }
+
+    public func nodes() async throws -> [NodeRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM node ORDER BY name").map {
+                NodeRecord(name: $0["name"], host: $0["host"], pid: $0["pid"], startedAt: $0["startedAt"],
+                           heartbeatAt: $0["heartbeatAt"], state: $0["state"], jobs: $0["jobs"], fps: $0["fps"])
+            }
+        }
+    }
+}
+
 /// The job as a GRDB row; columns flat so the table can be read with the sqlite3 shell.
 private struct JobRecord: FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "job"
@@ -161,6 +270,9 @@ private struct JobRecord: FetchableRecord, MutablePersistableRecord {
         j.segmentPlan = (row["segmentPlan"] as String?).flatMap { try? JSONDecoder().decode(SegmentPlan.self, from: Data($0.utf8)) }
         j.segmentsDone = row["segmentsDone"]
         j.segmentStarts = (row["segmentStarts"] as String?).flatMap { try? JSONDecoder().decode([Int].self, from: Data($0.utf8)) } ?? []
+        j.version = row["version"]
+        j.owner = row["owner"]
+        j.leaseUntil = row["leaseUntil"]
         j.startedAt = row["startedAt"]
         j.finishedAt = row["finishedAt"]
         j.updatedAt = row["updatedAt"]
@@ -193,6 +305,9 @@ private struct JobRecord: FetchableRecord, MutablePersistableRecord {
         container["segmentPlan"] = job.segmentPlan.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }
         container["segmentsDone"] = job.segmentsDone
         container["segmentStarts"] = try? String(decoding: JSONEncoder().encode(job.segmentStarts), as: UTF8.self)
+        container["version"] = job.version
+        container["owner"] = job.owner
+        container["leaseUntil"] = job.leaseUntil
         container["createdAt"] = job.createdAt
         container["startedAt"] = job.startedAt
         container["finishedAt"] = job.finishedAt
