@@ -44,10 +44,16 @@ public struct Daemon: Sendable {
             try DurableFiles.makeDirectory(folder)
         }
         let live = LiveConfiguration(config)
-        let store = try JobStore(path: config.database)
+        let store: any JobStoring
+        if let url = config.jobStore {
+            store = try await PostgresJobStore(url: url, logger: logger)
+        } else {
+            store = try JobStore(path: config.database)
+        }
         let metrics = DaemonMetrics()
         let runner = JobRunner(
-            store: store, configuration: live, clock: clock, logger: logger, metrics: metrics, builtinPipelines: builtinPipelines
+            store: store, configuration: live, clock: clock, logger: logger, metrics: metrics, builtinPipelines: builtinPipelines,
+            node: config.jobStore == nil ? nil : config.nodeName
         )
         let watcher = InboxWatcher(configuration: live, clock: clock, logger: logger) { path, pipeline in
             do {
@@ -65,6 +71,7 @@ public struct Daemon: Sendable {
         logger.info("srd serve starting", metadata: [
             "pid": "\(getpid())", "inbox": "\(config.inbox)", "outbox": "\(config.outbox)", "workers": "\(config.workers)",
             "socket": "\(config.socket)", "pipelines": "\(builtinPipelines ?? "none")",
+            "job_store": "\(config.jobStore == nil ? "sqlite \(config.database)" : "postgresql (node \(config.nodeName))")",
         ])
         // Graceful shutdown runs in reverse order: reloader, notifier (STOPPING=1), watcher,
         // runner (stops workers), API, and the status file last so it shows the final state.
@@ -106,11 +113,12 @@ struct ConfigurationReloader: Service {
                 let old = configuration.current
                 if new.inbox != old.inbox || new.outbox != old.outbox || new.failed != old.failed || new.done != old.done
                     || new.work != old.work || new.database != old.database || new.socket != old.socket
-                    || new.statusFile != old.statusFile
+                    || new.statusFile != old.statusFile || new.jobStore != old.jobStore || new.nodeName != old.nodeName
                 {
-                    logger.warning("folder, database, socket and status_file changes need a restart; keeping the old ones")
+                    logger.warning("folder, database, socket, status_file, job_store and node_name changes need a restart; keeping the old ones")
                     (new.inbox, new.outbox, new.failed, new.done, new.work) = (old.inbox, old.outbox, old.failed, old.done, old.work)
                     (new.database, new.socket, new.statusFile) = (old.database, old.socket, old.statusFile)
+                    (new.jobStore, new.nodeName) = (old.jobStore, old.nodeName)
                 }
                 configuration.replace(new)
                 logger.notice("configuration reloaded", metadata: ["workers": "\(new.workers)", "default_pipeline": "\(new.defaultPipeline)"])

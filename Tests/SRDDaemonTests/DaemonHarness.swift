@@ -38,13 +38,15 @@ final class DaemonHarness {
         }
     }
 
-    /// - Parameter config: YAML lines added to the test defaults (folders under the temp root).
+    /// - Parameter config: YAML lines added to the test defaults (folders under the temp root);
+    ///   a `default_pipeline` there replaces the default bicubic-x2.
     init(config: String = "", name: String = #function) throws {
         folder = try TestFolder(name)
         srd = Self.srdExecutable
+        let pipeline = config.contains("default_pipeline:") ? "" : "default_pipeline: bicubic-x2"
         try folder.write("srd.yaml", """
             worker_command: [\(srd)]
-            default_pipeline: bicubic-x2
+            \(pipeline)
             stable_seconds: 0.3
             rescan_seconds: 2
             worker_stop_grace_seconds: 2

@@ -56,6 +56,9 @@ extension DaemonConfiguration {
         if let v = file.worker_stop_grace_seconds { c.workerStopGraceSeconds = v }
         if let v = file.segment_seconds { c.segmentSeconds = v }
         if let v = file.http_listen { c.httpListen = v }
+        if let v = file.job_store { c.jobStore = v.isEmpty || v == "sqlite" ? nil : v }
+        if let v = file.node_name { c.nodeName = v }
+        if let v = file.lease_seconds { c.leaseSeconds = v }
         if let v = file.http_token { c.httpToken = v }
         if let v = path(file.http_token_file) {
             guard let text = try? String(contentsOfFile: v, encoding: .utf8) else {
@@ -89,6 +92,11 @@ extension DaemonConfiguration {
         guard stableSeconds >= 0 else { throw ConfigurationError("stable_seconds must not be negative") }
         guard rescanSeconds > 0 else { throw ConfigurationError("rescan_seconds must be positive") }
         guard segmentSeconds >= 0 else { throw ConfigurationError("segment_seconds must not be negative (0 = never cut)") }
+        if let store = jobStore, !(store.hasPrefix("postgresql://") || store.hasPrefix("postgres://")) {
+            throw ConfigurationError("job_store must be a postgresql:// address (or absent for the SQLite file at database)")
+        }
+        guard !nodeName.isEmpty, !nodeName.contains("/") else { throw ConfigurationError("node_name must be a plain name") }
+        guard leaseSeconds >= 1 else { throw ConfigurationError("lease_seconds must be at least 1") }
         if let listen = httpListen {
             guard httpAddress != nil else { throw ConfigurationError("http_listen must be host:port, such as 127.0.0.1:8650 (got '\(listen)')") }
             guard let token = httpToken, token.count >= 16 else {
@@ -142,6 +150,8 @@ private struct ConfigurationFile: Decodable {
     var worker_stop_grace_seconds: Double?
     var segment_seconds: Double?
     var http_listen, http_token, http_token_file: String?
+    var job_store, node_name: String?
+    var lease_seconds: Double?
     var log_level: String?
     var limits: LimitsFile?
     var retry: RetryFile?
@@ -194,7 +204,8 @@ private struct ConfigurationFile: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case root, inbox, outbox, failed, done, work, database, socket, status_file, default_pipeline
         case workers, stable_seconds, rescan_seconds, on_success, pipelines, submit_roots, worker_command
-        case worker_stop_grace_seconds, segment_seconds, http_listen, http_token, http_token_file, log_level, limits, retry
+        case worker_stop_grace_seconds, segment_seconds, http_listen, http_token, http_token_file
+        case job_store, node_name, lease_seconds, log_level, limits, retry
     }
 
     init(from decoder: Decoder) throws {
@@ -222,6 +233,9 @@ private struct ConfigurationFile: Decodable {
         http_listen = try c.decodeIfPresent(String.self, forKey: .http_listen)
         http_token = try c.decodeIfPresent(String.self, forKey: .http_token)
         http_token_file = try c.decodeIfPresent(String.self, forKey: .http_token_file)
+        job_store = try c.decodeIfPresent(String.self, forKey: .job_store)
+        node_name = try c.decodeIfPresent(String.self, forKey: .node_name)
+        lease_seconds = try c.decodeIfPresent(Double.self, forKey: .lease_seconds)
         log_level = try c.decodeIfPresent(String.self, forKey: .log_level)
         limits = try c.decodeIfPresent(LimitsFile.self, forKey: .limits)
         retry = try c.decodeIfPresent(RetryFile.self, forKey: .retry)

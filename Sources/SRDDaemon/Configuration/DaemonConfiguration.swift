@@ -38,6 +38,14 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var submitRoots: [String]
     /// argv prefix of the worker; the daemon appends `worker REQUEST.json`.
     public var workerCommand: [String]
+    /// `postgresql://...`: the job store several nodes share (fleet mode); nil: the embedded
+    /// SQLite file at `database` (one machine).
+    public var jobStore: String?
+    /// This node's name in a fleet (unique among the nodes; the host name by default).
+    public var nodeName: String
+    /// How long a node's hold on a job lasts without a heartbeat (renewed every third of it);
+    /// a node silent for longer loses its jobs to the others.
+    public var leaseSeconds: Double
     /// `host:port` of the optional HTTP listener (API and dashboard); nil: none (the default).
     public var httpListen: String?
     /// The token every request on the HTTP listener must carry (from `http_token`, or the first
@@ -112,6 +120,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
         segmentSeconds = 60
         httpListen = nil
         httpToken = nil
+        jobStore = nil
+        nodeName = ProcessInfo.processInfo.hostName
+        leaseSeconds = 30
         limits = Limits()
         retry = RetryPolicy()
         logLevel = "info"

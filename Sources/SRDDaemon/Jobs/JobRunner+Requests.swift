@@ -11,7 +11,12 @@ extension JobRunner {
         guard recovered, !stopping else { return nil }
         if try await store.isClaiming(source: path) { return nil }
         var job = Job(name: (path as NSString).lastPathComponent, pipeline: pipeline, origin: origin, source: path, now: clock.now())
-        job = try await store.insert(job)
+        _ = assignOwnership(&job)
+        do {
+            job = try await store.insert(job)
+        } catch is JobStoreDuplicateClaim {
+            return nil  // another node of the fleet is claiming this file
+        }
         cache[job.id] = job
         logger.info("job queued", metadata: meta(job))
         await perform([.completeClaim], for: job.id)
@@ -53,6 +58,9 @@ extension JobRunner {
         guard !job.state.isTerminal, job.stage == .claim || job.stage == .wait || job.stage == .run else {
             throw JobRequestError(kind: .conflict, description: "job \(id) is \(job.state.rawValue) and can no longer be cancelled")
         }
+        if let owner = job.owner, owner != node, let lease = job.leaseUntil, lease > clock.now() {
+            throw JobRequestError(kind: .conflict, description: "job \(id) runs on node \(owner): cancel it there")
+        }
         logger.notice("cancel requested", metadata: meta(job))
         await send(.cancel, to: id)
         return try await self.job(id: id) ?? job
@@ -81,11 +89,12 @@ extension JobRunner {
                 pid: getpid(), state: stopping ? "stopping" : (recovered ? "running" : "starting"),
                 startedAt: startedAt, workers: config.workers, busyWorkers: workers.count,
                 pausedReason: pausedReason, defaultPipeline: config.defaultPipeline, pipelines: catalog.names(),
-                inbox: config.inbox, outbox: config.outbox
+                inbox: config.inbox, outbox: config.outbox, node: node
             ),
             counts: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
             active: Array(active.prefix(50)).map(JobView.init),
             recent: recent.map(JobView.init),
+            nodes: node == nil ? nil : try await store.nodes(),
             updatedAt: clock.now()
         )
     }

@@ -30,6 +30,10 @@ public actor JobRunner: Service {
     var stopping = false
     var pausedReason: String?
     let builtinPipelines: String?
+    /// This node's name in fleet mode (a shared store); nil on a single machine.
+    let node: String?
+    var lastHeartbeat = -Double.infinity
+    var nextClaimAt = -Double.infinity
     /// Store writes one at a time: a write awaits the store, and an event arriving meanwhile must
     /// not read the job before the write it depends on (or write with a stale version).
     var gateBusy = false
@@ -39,8 +43,9 @@ public actor JobRunner: Service {
 
     public init(
         store: any JobStoring, configuration: LiveConfiguration, clock: any DaemonClock, logger: Logger,
-        metrics: DaemonMetrics, builtinPipelines: String?
+        metrics: DaemonMetrics, builtinPipelines: String?, node: String? = nil
     ) {
+        self.node = node
         self.store = store
         self.configuration = configuration
         self.clock = clock
@@ -68,7 +73,8 @@ public actor JobRunner: Service {
     }
 
     func recover() async throws {
-        for job in try await store.unfinished() {
+        // A node of a fleet picks up its own jobs; the others' come back to it through their leases.
+        for job in try await store.unfinished() where node == nil || job.owner == node {
             cache[job.id] = job
             logger.info("recovering job", metadata: meta(job))
             await send(.recover, to: job.id)
@@ -83,6 +89,7 @@ public actor JobRunner: Service {
             stuck[id] = nil
             await send(.recover, to: id)
         }
+        await heartbeat()
         await startReadyJobs()
     }
 
@@ -94,6 +101,10 @@ public actor JobRunner: Service {
         }
         for worker in workers.values { worker.stop(grace: grace) }
         for consumer in consumers.values { await consumer.value }
+        if node != nil {
+            lastHeartbeat = -.infinity
+            await heartbeat()  // the node's row says "stopped"
+        }
         await refreshCounts()
     }
 
@@ -108,7 +119,7 @@ public actor JobRunner: Service {
         let ready = cache.values
             .filter { $0.stage == .wait && !$0.cancelRequested && ($0.notBefore ?? .distantPast) <= now }
             .sorted { $0.id < $1.id }
-        guard !ready.isEmpty else { return }
+        guard !ready.isEmpty || node != nil else { return }
         if let reason = lowDiskReason(config) {
             if pausedReason != reason { logger.warning("holding jobs back", metadata: ["reason": "\(reason)"]) }
             pausedReason = reason
@@ -119,6 +130,7 @@ public actor JobRunner: Service {
         pausedReason = nil
         metrics.setPaused(false)
         for job in ready.prefix(free) { await send(.start, to: job.id) }
+        await claimFromFleet(free: config.workers - workers.count)
     }
 
     func lowDiskReason(_ config: DaemonConfiguration) -> String? {
@@ -178,11 +190,12 @@ public actor JobRunner: Service {
         }
         let now = clock.monotonicSeconds()
         var persist = true
+        let ownershipChanged = assignOwnership(&job)
         if case .start = event { lastFrames[id] = 0 }
         if case .progress(let p) = event {
             metrics.framesProcessed(p.framesDone - (lastFrames[id] ?? 0))
             lastFrames[id] = p.framesDone
-            persist = now - (lastPersisted[id] ?? 0) >= 2
+            persist = ownershipChanged || now - (lastPersisted[id] ?? 0) >= 2
         }
         if persist {
             do {
@@ -201,7 +214,8 @@ public actor JobRunner: Service {
                 return []
             }
         }
-        if job.stage == .finished {
+        if job.stage == .finished || (node != nil && job.owner == nil) {
+            // Finished, or (fleet) waiting and released to whichever node has a worker free.
             cache[id] = nil
             lastPersisted[id] = nil
             lastFrames[id] = nil
@@ -232,6 +246,12 @@ public actor JobRunner: Service {
                 switch action {
                 case .completeClaim:
                     let claimed = try await completeClaim(job)
+                    if !claimed, node != nil, job.origin == .inbox {
+                        // Another node of the fleet took this file first: this row was never a job.
+                        try await store.delete(id: id)
+                        cache[id] = nil
+                        return
+                    }
                     await send(claimed ? .claimed : .claimLost(reason: "input vanished before it was claimed: \(job.source)"), to: id)
                 case .spawnWorker(let unit, let attempt):
                     await spawn(job, unit: unit, attempt: attempt)

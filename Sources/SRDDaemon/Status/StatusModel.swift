@@ -25,6 +25,8 @@ public struct JobView: Sendable, Codable, Equatable {
     public var unit: String?
     /// Segments of a cut input; nil when it is done in one pass.
     public var segments: SegmentsView?
+    /// The node that holds the job (fleet mode); nil on a single machine or while it waits.
+    public var owner: String?
 
     public struct SegmentsView: Sendable, Codable, Equatable {
         public var done: Int
@@ -58,7 +60,7 @@ public struct JobView: Sendable, Codable, Equatable {
         case id, name, pipeline, origin, state, stage, attempts, error
         case cancelRequested = "cancel_requested", progress, source, output, archived
         case workerPID = "worker_pid", retryAt = "retry_at", createdAt = "created_at"
-        case startedAt = "started_at", finishedAt = "finished_at", summary, unit, segments
+        case startedAt = "started_at", finishedAt = "finished_at", summary, unit, segments, owner
     }
 
     /// Every key always present (`null` when absent), so clients can rely on the shape.
@@ -85,6 +87,7 @@ public struct JobView: Sendable, Codable, Equatable {
         try c.encode(summary, forKey: .summary)
         try c.encode(unit, forKey: .unit)
         try c.encode(segments, forKey: .segments)
+        try c.encode(owner, forKey: .owner)
     }
 
     public init(_ job: Job) {
@@ -114,6 +117,7 @@ public struct JobView: Sendable, Codable, Equatable {
         finishedAt = job.finishedAt
         summary = job.summary.flatMap(JSONValue.init(text:))
         unit = job.unit?.text
+        owner = job.owner
         if let plan = job.segmentPlan, plan.isCut {
             segments = SegmentsView(done: job.segmentsDone, total: plan.segments.count, starts: job.segmentStarts)
         }
@@ -129,6 +133,8 @@ public struct StatusSnapshot: Sendable, Codable, Equatable {
     public var active: [JobView]
     /// Last finished jobs, newest first (at most 10).
     public var recent: [JobView]
+    /// The nodes sharing the job store (fleet mode); nil on a single machine.
+    public var nodes: [NodeRecord]?
     public var updatedAt: Date
 
     public struct DaemonView: Sendable, Codable, Equatable {
@@ -142,10 +148,12 @@ public struct StatusSnapshot: Sendable, Codable, Equatable {
         public var pipelines: [String]
         public var inbox: String
         public var outbox: String
+        /// This node's name in fleet mode; nil on a single machine.
+        public var node: String?
 
         enum CodingKeys: String, CodingKey {
             case pid, state, startedAt = "started_at", workers, busyWorkers = "busy_workers"
-            case pausedReason = "paused_reason", defaultPipeline = "default_pipeline", pipelines, inbox, outbox
+            case pausedReason = "paused_reason", defaultPipeline = "default_pipeline", pipelines, inbox, outbox, node
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -160,11 +168,12 @@ public struct StatusSnapshot: Sendable, Codable, Equatable {
             try c.encode(pipelines, forKey: .pipelines)
             try c.encode(inbox, forKey: .inbox)
             try c.encode(outbox, forKey: .outbox)
+            try c.encode(node, forKey: .node)
         }
     }
 
     enum CodingKeys: String, CodingKey {
-        case version, daemon, counts, active, recent, updatedAt = "updated_at"
+        case version, daemon, counts, active, recent, nodes, updatedAt = "updated_at"
     }
 }
 

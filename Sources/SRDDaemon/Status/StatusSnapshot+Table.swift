@@ -7,6 +7,12 @@ extension StatusSnapshot {
         out += ": \(daemon.busyWorkers)/\(daemon.workers) workers busy\n"
         out += JobState.allCases.map { "\(counts[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ") + "\n"
         if let paused = daemon.pausedReason { out += "paused: \(paused)\n" }
+        if let nodes, let me = daemon.node {
+            out += "fleet (this node: \(me)): " + nodes.map { n in
+                let silent = now.timeIntervalSince(n.heartbeatAt)
+                return "\(n.name) \(n.state) \(n.jobs) jobs \(String(format: "%.1f", n.fps)) fps" + (silent > 10 ? " (silent \(Self.duration(silent)))" : "")
+            }.joined(separator: "; ") + "\n"
+        }
         let rows = active + recent
         guard !rows.isEmpty else { return out + "no jobs\n" }
         var table = [["ID", "STATE", "PIPELINE", "PROGRESS", "FPS", "ETA", "NAME", "NOTE"]]

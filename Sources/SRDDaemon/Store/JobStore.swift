@@ -80,6 +80,10 @@ public final class JobStore: Sendable {
                 t.column("fps", .double).notNull()
             }
         }
+        m.registerMigration("v4-claiming-unique") { db in
+            // Two watchers (nodes) offered the same file: only one row may be claiming it.
+            try db.execute(sql: "CREATE UNIQUE INDEX job_claiming ON job (source) WHERE stage = 'claim'")
+        }
         return m
     }
 
@@ -90,11 +94,15 @@ public final class JobStore: Sendable {
 
     /// Inserts a new job (version 1) and returns it with its id.
     public func insert(_ job: Job) throws -> Job {
-        try pool.write { db in
-            var record = JobRecord(job)
-            record.job.version = 1
-            try record.insert(db)
-            return record.job
+        do {
+            return try pool.write { db in
+                var record = JobRecord(job)
+                record.job.version = 1
+                try record.insert(db)
+                return record.job
+            }
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
+            throw JobStoreDuplicateClaim(source: job.source)
         }
     }
 
@@ -184,6 +192,10 @@ extension JobStore: JobStoring {
     public func isClaiming(source: String) async throws -> Bool {
         let f: (String) throws -> Bool = isClaiming(source:)
         return try f(source)
+    }
+
+    public func delete(id: Int64) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM job WHERE id = ?", arguments: [id]) }
     }
 
     public func claim(node: String, leaseSeconds: Double, now: Date) async throws -> Job? {

@@ -7,8 +7,11 @@ import Foundation
 /// file, one machine) and `PostgresJobStore` (a server several `srd serve` nodes share).
 /// `StoreContractTests` runs the same checks against both.
 public protocol JobStoring: Sendable {
-    /// Inserts a new job (version 1) and returns it with its id.
+    /// Inserts a new job (version 1) and returns it with its id. Throws `JobStoreDuplicateClaim`
+    /// while another job is claiming the same source (two nodes saw the same inbox file).
     func insert(_ job: Job) async throws -> Job
+    /// Removes a job row that never became a job (its file was claimed by another node).
+    func delete(id: Int64) async throws
     /// Writes `job` if the stored row still has `job.version`, and returns it with the next
     /// version. Throws `JobStoreConflict` when another writer changed the row since it was read
     /// (a node that lost its lease must not overwrite the one that took the job over).
@@ -42,6 +45,12 @@ public struct JobStoreConflict: Error, CustomStringConvertible, Equatable {
     public var description: String { "job \(id) changed in the store since it was read (expected version \(expected))" }
 }
 
+/// Another job is already claiming this source.
+public struct JobStoreDuplicateClaim: Error, CustomStringConvertible, Equatable {
+    public let source: String
+    public var description: String { "a job is already claiming \(source)" }
+}
+
 /// One `srd serve` of a fleet, as the store keeps it.
 public struct NodeRecord: Sendable, Codable, Equatable {
     /// `node_name` of the configuration (the host name by default); unique in a fleet.
@@ -57,6 +66,11 @@ public struct NodeRecord: Sendable, Codable, Equatable {
     public var jobs: Int
     /// Frames per second over its running jobs at the last heartbeat.
     public var fps: Double
+
+    enum CodingKeys: String, CodingKey {
+        case name, host, pid, state, jobs, fps
+        case startedAt = "started_at", heartbeatAt = "heartbeat_at"
+    }
 
     public init(name: String, host: String, pid: Int32, startedAt: Date, heartbeatAt: Date, state: String, jobs: Int, fps: Double) {
         self.name = name

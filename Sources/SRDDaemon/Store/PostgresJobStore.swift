@@ -72,6 +72,7 @@ public final class PostgresJobStore: JobStoring, @unchecked Sendable {
                     """, logger: logger)
                 try await db.query("CREATE INDEX job_stage ON job (stage)", logger: logger)
                 try await db.query("CREATE INDEX job_state ON job (state)", logger: logger)
+                try await db.query("CREATE UNIQUE INDEX job_claiming ON job (source) WHERE stage = 'claim'", logger: logger)
                 try await db.query("""
                     CREATE TABLE node (
                         name TEXT PRIMARY KEY, host TEXT NOT NULL, pid INT NOT NULL, started_at DOUBLE PRECISION NOT NULL,
@@ -112,14 +113,23 @@ public final class PostgresJobStore: JobStoring, @unchecked Sendable {
         var job = job
         job.version = 1
         let doc = try Self.document(job)
-        let rows = try await client.query("""
+        let rows: PostgresRowSequence
+        do {
+            rows = try await client.query("""
             INSERT INTO job (version, state, stage, source, owner, lease_until, not_before, cancel_requested, doc)
             VALUES (1, \(job.state.rawValue), \(job.stage.rawValue), \(job.source), \(job.owner),
                     \(job.leaseUntil?.timeIntervalSince1970), \(job.notBefore?.timeIntervalSince1970), \(job.cancelRequested), \(doc))
             RETURNING id
             """, logger: logger)
+        } catch let e as PSQLError where e.serverInfo?[.sqlState] == "23505" {
+            throw JobStoreDuplicateClaim(source: job.source)
+        }
         for try await id in rows.decode(Int64.self) { job.id = id }
         return job
+    }
+
+    public func delete(id: Int64) async throws {
+        try await client.query("DELETE FROM job WHERE id = \(id)", logger: logger)
     }
 
     public func update(_ job: Job) async throws -> Job {

@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+
+/// Fleet mode (`job_store: postgresql://...`): several nodes share one queue. A node holds the jobs
+/// it works on under a lease it renews on a heartbeat; a waiting job belongs to nobody, so any node
+/// with a free worker claims it (`JobStoring.claim`, oldest first); a job whose node died comes
+/// back when its lease runs out and the next claimer recovers it from its stored stage, exactly as
+/// a restart would.
+extension JobRunner {
+    var leaseSeconds: Double { configuration.current.leaseSeconds }
+
+    /// Claims jobs from the shared store while workers are free (one store round trip each); after
+    /// finding nothing it asks again only after half a second, not every scheduling tick.
+    func claimFromFleet(free: Int) async {
+        guard let node, free > 0, !stopping, clock.monotonicSeconds() >= nextClaimAt else { return }
+        for _ in 0..<free {
+            let claimed: Job?
+            do {
+                claimed = try await store.claim(node: node, leaseSeconds: leaseSeconds, now: clock.now())
+            } catch {
+                logger.error("cannot claim from the job store", metadata: ["error": "\(error)"])
+                return
+            }
+            guard let job = claimed else {
+                nextClaimAt = clock.monotonicSeconds() + 0.5
+                return
+            }
+            cache[job.id] = job
+            lastPersisted[job.id] = nil
+            if job.stage == .wait {
+                logger.info("job claimed", metadata: meta(job))
+                await send(.start, to: job.id)
+            } else {
+                // Another node held it and went silent: carry on from the stored stage.
+                logger.notice("job taken over from a silent node", metadata: meta(job).merging(["stage": "\(job.stage.rawValue)"]) { a, _ in a })
+                await send(.recover, to: job.id)
+            }
+        }
+    }
+
+    /// Every third of the lease: renew the leases of this node's jobs (a job whose lease was
+    /// taken over is let go and its worker stopped) and refresh the node's row.
+    func heartbeat() async {
+        guard let node else { return }
+        let now = clock.monotonicSeconds()
+        guard now - lastHeartbeat >= leaseSeconds / 3 else { return }
+        lastHeartbeat = now
+        let held = Array(cache.keys)
+        do {
+            let renewed = Set(try await store.renewLeases(node: node, ids: held, leaseSeconds: leaseSeconds, now: clock.now()))
+            for id in held where !renewed.contains(id) && cache[id] != nil { letGo(id, reason: "its lease was taken over") }
+            let fps = cache.values.compactMap { $0.state == .running ? $0.progress?.fps : nil }.reduce(0, +)
+            try await store.register(NodeRecord(
+                name: node, host: ProcessInfo.processInfo.hostName, pid: getpid(), startedAt: startedAt, heartbeatAt: clock.now(),
+                state: stopping ? "stopped" : "running", jobs: cache.count, fps: fps))
+        } catch {
+            logger.error("heartbeat to the job store failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Forgets a job this node no longer holds and stops its worker.
+    func letGo(_ id: Int64, reason: String) {
+        logger.warning("letting a job go", metadata: ["job": "\(id)", "reason": "\(reason)"])
+        cache[id] = nil
+        lastPersisted[id] = nil
+        workers[id]?.stop(grace: configuration.current.workerStopGraceSeconds)
+    }
+
+    /// In fleet mode a job this node starts to act on becomes its own (owner and lease); a job
+    /// back in `wait` is released to the fleet, so whichever node has a worker free runs it next.
+    func assignOwnership(_ job: inout Job) -> Bool {
+        guard let node else { return false }
+        if job.stage == .wait || job.stage == .finished {
+            let changed = job.owner != nil
+            job.owner = nil
+            job.leaseUntil = nil
+            return changed
+        }
+        if job.owner != node {
+            job.owner = node
+        }
+        job.leaseUntil = clock.now().addingTimeInterval(leaseSeconds)
+        return true
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import SRDDaemon
+import SRDMedia
+import SRDTesting
+import XCTest
+
+/// Three `srd serve` nodes (separate processes, sockets and logs) sharing one PostgreSQL job store
+/// and one set of folders: ten files dropped, one node killed with SIGKILL while it works, one
+/// stopped with SIGTERM; every file comes out once, and as the single-machine SQLite daemon makes it.
+final class FleetTests: XCTestCase {
+    /// A 3-second clip with a keyframe every second: three segments of a second.
+    private func makeInput(_ path: String, index: Int) throws {
+        let scratch = try TemporaryDirectory(prefix: "srd-fleet-clip")
+        let made = try makeClip(in: scratch, name: "c.mp4") {
+            $0.width = 160; $0.height = 120; $0.frames = 72; $0.keyframeInterval = 24; $0.audio = true
+            $0.pattern = index % 2 == 0 ? .detail : .colourBars
+        }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: made, toPath: path)
+    }
+
+    private func folders(_ root: String) -> String {
+        ["inbox", "outbox", "failed", "done", "work"].map { "\($0): \(root)/\($0)" }.joined(separator: "\n")
+    }
+
+    func testThreeNodesShareOneQueueThroughAKilledAndAStoppedNode() throws {
+        try DaemonHarness.requireUpscale()
+        let server: PostgresTestServer
+        do { server = try PostgresTestServer() } catch {
+            throw XCTSkip("no PostgreSQL server for the fleet test: \(error)")
+        }
+        defer { server.stop() }
+        let shared = try TestFolder("testFleetShared")
+        // Lossless x264 (crf 0 is lossless at 8 bits): the decoded frames are the pipeline's own,
+        // so fleet and single machine compare exactly (lossy x264 output varied between identical
+        // runs here, fleet or not).
+        try shared.write("presets/lossless-x2.yaml", "model: bicubic\nscale: 2\nencode:\n  codec: libx264\n  crf: 0\n  preset: veryfast\n")
+        let presets = "pipelines: [\(shared.path)/presets]\ndefault_pipeline: lossless-x2"
+        let names = (0..<10).map { "f\($0).mp4" }
+        for (i, name) in names.enumerated() { try makeInput(shared.path + "/staging/" + name, index: i) }
+        let common = folders(shared.path) + "\n" + presets + "\njob_store: \(server.url)\nlease_seconds: 2\nworkers: 1\nsegment_seconds: 1"
+        let nodes = try (1...3).map { try makeDaemon(config: common + "\nnode_name: n\($0)", name: "testFleetNode\($0)") }
+        for node in nodes { try node.start() }
+        for name in names {
+            try FileManager.default.moveItem(atPath: shared.path + "/staging/" + name, toPath: shared.path + "/inbox/" + name)
+        }
+        let (n1, n2, n3) = (nodes[0], nodes[1], nodes[2])
+        XCTAssertTrue(waitUntil(timeout: 60, interval: 0.02, "node n1 running a worker") {
+            (try? n3.jobs())?.contains { $0.owner == "n1" && $0.workerPID != nil } == true
+        }, n1.logs)
+        n1.killHard()
+        XCTAssertTrue(waitUntil(timeout: 90, interval: 0.1, "three jobs done") {
+            ((try? n3.jobs())?.filter { $0.state == .done }.count ?? 0) >= 3
+        }, n3.logs)
+        XCTAssertNotNil(n2.stop(), "n2 stops cleanly")
+        XCTAssertTrue(waitUntil(timeout: 180, interval: 0.2, "every job finished on n3") {
+            (try? n3.jobs())?.filter { $0.state.isTerminal }.count == names.count
+        }, n3.logs)
+
+        let jobs = try n3.jobs()
+        XCTAssertEqual(jobs.count, names.count, "one job per file: \(jobs.map { "\($0.id) \($0.name) \($0.state)" })")
+        XCTAssertEqual(Set(jobs.map(\.state)), [.done], jobs.compactMap(\.error).joined(separator: "; "))
+        XCTAssertEqual(Set(jobs.map(\.name)), Set(names))
+        for job in jobs {
+            let starts = job.segments?.starts ?? []
+            XCTAssertEqual(starts.count, 3, "\(job.name) cut into three segments")
+            XCTAssertLessThanOrEqual(starts.max() ?? 0, 2, "\(job.name): a segment started more than twice: \(starts)")
+        }
+        let redone = jobs.map { ($0.segments?.starts ?? []).reduce(0, +) - 3 }.reduce(0, +)
+        XCTAssertLessThanOrEqual(redone, 2, "only the segments running on the killed and the stopped node are redone")
+        let status = try n3.client.status()
+        XCTAssertEqual(status.daemon.node, "n3")
+        XCTAssertEqual(Set(status.nodes?.map(\.name) ?? []), ["n1", "n2", "n3"])
+
+        let outputs = shared.files(under: "outbox").filter { !$0.contains(".metrics/") }
+        XCTAssertEqual(outputs, names.sorted(), "exactly one output per file")
+        XCTAssertFalse(shared.files(under: "outbox").contains { ($0 as NSString).lastPathComponent.hasPrefix(".") }, "no partial output")
+        XCTAssertEqual(shared.files(under: "done"), names.sorted())
+
+        // The same files through one machine with the SQLite store: the same frames.
+        let single = try makeDaemon(config: presets + "\nworkers: 1\nsegment_seconds: 1", name: "testFleetSQLite")
+        for name in names { try FileManager.default.copyItem(atPath: shared.path + "/done/" + name, toPath: single.root + "/staging-" + name) }
+        try single.start()
+        for name in names { try FileManager.default.moveItem(atPath: single.root + "/staging-" + name, toPath: single.root + "/inbox/" + name) }
+        XCTAssertTrue(waitUntil(timeout: 180, interval: 0.2, "the SQLite daemon finished") {
+            (try? single.jobs())?.filter { $0.state == .done }.count == names.count
+        }, single.logs)
+        for name in names {
+            let fleet = try MediaProbe.videoFrameHashes(of: shared.path + "/outbox/" + name)
+            let alone = try MediaProbe.videoFrameHashes(of: single.root + "/outbox/" + name)
+            XCTAssertEqual(fleet.count, 72, name)
+            XCTAssertEqual(fleet.map(\.pts), alone.map(\.pts), "\(name): timestamps differ from the single machine's")
+            XCTAssertEqual(fleet.map(\.hash), alone.map(\.hash), "\(name): frames differ from the single machine's")
+        }
+    }
+}
