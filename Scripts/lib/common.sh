@@ -5,11 +5,16 @@ SRD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export SRD_ROOT
 SRD_PACKAGES=(pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libopenblas-dev libdnnl-dev libsqlite3-dev)
 
-srd_install_packages() {
-    local missing=()
-    for p in "${SRD_PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+# The packages among "$@" that dpkg does not have installed, one per line.
+srd_missing_packages() {
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
     done
+}
+
+srd_install_packages() {
+    local missing
+    mapfile -t missing < <(srd_missing_packages "${SRD_PACKAGES[@]}")
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -eq 0 ]; then
         echo "srd: installing ${missing[*]}" >&2
@@ -25,10 +30,8 @@ srd_install_packages() {
 # Installs packages only tests need (chromium for the dashboard test), as root; elsewhere it
 # says what is missing and goes on (those tests skip with a message).
 srd_install_test_packages() {
-    local missing=()
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-    done
+    local missing
+    mapfile -t missing < <(srd_missing_packages "$@")
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -eq 0 ]; then
         echo "srd: installing test packages ${missing[*]}" >&2

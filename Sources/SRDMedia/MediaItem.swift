@@ -64,14 +64,7 @@ public final class PassthroughPacket: @unchecked Sendable {
     public let timeBase: Rational
 
     init(referencing src: UnsafePointer<AVPacket>, type: MediaStreamType, timeBase: AVRational) throws {
-        guard let p = av_packet_alloc() else { throw MediaError(.readFailed, "out of memory for a packet") }
-        let rc = av_packet_ref(p, src)
-        if rc < 0 {
-            var q: UnsafeMutablePointer<AVPacket>? = p
-            av_packet_free(&q)
-            throw MediaError(.readFailed, "cannot reference a packet", code: rc)
-        }
-        packet = p
+        packet = try newPacketReference(to: src)
         streamIndex = Int(src.pointee.stream_index)
         streamType = type
         self.timeBase = Rational(timeBase)
@@ -96,4 +89,16 @@ public final class PassthroughPacket: @unchecked Sendable {
         guard let d = packet.pointee.data, packet.pointee.size > 0 else { return [] }
         return Array(UnsafeBufferPointer(start: d, count: Int(packet.pointee.size)))
     }
+}
+
+/// A new packet holding a reference to `src`'s data (av_packet_ref); the caller frees it.
+func newPacketReference(to src: UnsafePointer<AVPacket>) throws -> UnsafeMutablePointer<AVPacket> {
+    guard let p = av_packet_alloc() else { throw MediaError(.readFailed, "out of memory for a packet") }
+    let rc = av_packet_ref(p, src)
+    if rc < 0 {
+        var q: UnsafeMutablePointer<AVPacket>? = p
+        av_packet_free(&q)
+        throw MediaError(.readFailed, "cannot reference a packet", code: rc)
+    }
+    return p
 }

@@ -154,13 +154,7 @@ public final class SegmentPacket: @unchecked Sendable {
     public var pts: Int64 { packet.pointee.pts }
 
     init(referencing src: UnsafePointer<AVPacket>, timeBase: AVRational) throws {
-        guard let p = av_packet_alloc() else { throw MediaError(.readFailed, "out of memory for a packet") }
-        let rc = av_packet_ref(p, src)
-        if rc < 0 {
-            var q: UnsafeMutablePointer<AVPacket>? = p
-            av_packet_free(&q)
-            throw MediaError(.readFailed, "cannot reference a packet", code: rc)
-        }
+        let p = try newPacketReference(to: src)
         packet = p
         let t = p.pointee.dts != avNoPTS ? p.pointee.dts : p.pointee.pts
         seconds = Double(t) * av_q2d(timeBase)

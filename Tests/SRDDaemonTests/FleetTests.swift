@@ -71,6 +71,9 @@ final class FleetTests: XCTestCase {
         let status = try n3.client.status()
         XCTAssertEqual(status.daemon.node, "n3")
         XCTAssertEqual(Set(status.nodes?.map(\.name) ?? []), ["n1", "n2", "n3"])
+        let metrics = String(decoding: try n3.client.request("GET", "/metrics").body, as: UTF8.self)
+        XCTAssertTrue(metrics.contains(#"srd_fleet_node_jobs{node="n1"}"#), String(metrics.prefix(400)))
+        XCTAssertTrue(metrics.contains(#"srd_fleet_node_fps{node="n3"}"#))
 
         let outputs = shared.files(under: "outbox").filter { !$0.contains(".metrics/") }
         XCTAssertEqual(outputs, names.sorted(), "exactly one output per file")

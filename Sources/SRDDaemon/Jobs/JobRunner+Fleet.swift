@@ -53,6 +53,7 @@ extension JobRunner {
             try await store.register(NodeRecord(
                 name: node, host: ProcessInfo.processInfo.hostName, pid: getpid(), startedAt: startedAt, heartbeatAt: clock.now(),
                 state: stopping ? "stopped" : "running", jobs: cache.count, fps: fps))
+            metrics.setNodes(try await store.nodes(), now: clock.now())
         } catch {
             logger.error("heartbeat to the job store failed", metadata: ["error": "\(error)"])
         }

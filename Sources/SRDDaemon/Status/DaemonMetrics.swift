@@ -1,3 +1,4 @@
+import Foundation
 import Prometheus
 
 /// Prometheus series of one daemon, served as text on `GET /metrics`.
@@ -58,6 +59,17 @@ public final class DaemonMetrics: Sendable {
     func setBusy(_ n: Int) { busy.set(to: Double(n)) }
     func setPaused(_ on: Bool) { paused.set(to: on ? 1.0 : 0.0) }
     func framesProcessed(_ n: Int) { if n > 0 { frames.increment(by: Int64(n)) } }
+
+    /// Fleet mode: every node's jobs, frames per second and seconds since its heartbeat, as this
+    /// node last read them from the shared store.
+    func setNodes(_ nodes: [NodeRecord], now: Date) {
+        for n in nodes {
+            registry.makeGauge(name: "srd_fleet_node_jobs", labels: [("node", n.name)], help: "Jobs a fleet node holds.").set(to: Double(n.jobs))
+            registry.makeGauge(name: "srd_fleet_node_fps", labels: [("node", n.name)], help: "Frames per second of a fleet node's running jobs.").set(to: n.fps)
+            registry.makeGauge(name: "srd_fleet_node_silence_seconds", labels: [("node", n.name)], help: "Seconds since a fleet node's last heartbeat.")
+                .set(to: max(0, now.timeIntervalSince(n.heartbeatAt)))
+        }
+    }
 
     /// Prometheus text exposition format.
     public func render() -> String { registry.emitToString() }
