@@ -68,13 +68,13 @@ final class OutputStage: @unchecked Sendable {
             frame.lowRes = nil
             // the worker's motion analysis + this in-order blend
             frame.timings.smoothMs += Date().timeIntervalSince(s0) * 1000
-            if frame.warmup { return }
-            if let reference = frame.reference {
+            if let reference = frame.reference, !frame.warmup {
                 let score = EvalProtocol.score(sr: smoothed, hr: reference, scale: plan.scale, extended: false)
                 frame.metrics["psnr_y"] = score.psnrY
                 frame.metrics["ssim_y"] = score.ssimY
             }
         }
+        // A segment's warm-up frame has fed the smoother; it is neither written nor scored.
         if frame.warmup { return }
         let e0 = Date()
         if let packed = frame.packed {

@@ -5,7 +5,7 @@ import SRDPipeline
 
 /// The job table in a real SQLite file.
 final class JobStoreTests: XCTestCase {
-    func testJobsSurviveReopeningWithEveryField() throws {
+    func testJobsSurviveReopeningWithEveryField() async throws {
         let folder = try TestFolder()
         defer { folder.remove() }
         let path = folder.path + "/jobs.sqlite"
@@ -13,7 +13,7 @@ final class JobStoreTests: XCTestCase {
         var job: Job
         do {
             let store = try JobStore(path: path)
-            job = try store.insert(Job(name: "a.mp4", pipeline: "fast-x2", origin: .api, source: "/x/a.mp4", now: now))
+            job = try await store.insert(Job(name: "a.mp4", pipeline: "fast-x2", origin: .api, source: "/x/a.mp4", now: now))
             XCTAssertEqual(job.id, 1)
             job.stage = .run
             job.state = .running
@@ -24,12 +24,13 @@ final class JobStoreTests: XCTestCase {
             job.summary = #"{"psnr":31.5}"#
             job.outputPath = "/out/a.mp4"
             job.notBefore = now.addingTimeInterval(5)
-            job = try store.update(job)
-            let second = try store.insert(Job(name: "b.mp4", pipeline: "p", origin: .inbox, source: "/in/b.mp4", now: now))
+            job = try await store.update(job)
+            let second = try await store.insert(Job(name: "b.mp4", pipeline: "p", origin: .inbox, source: "/in/b.mp4", now: now))
             XCTAssertEqual(second.id, 2)
         }
         let reopened = try JobStore(path: path)
-        let loaded = try XCTUnwrap(reopened.job(id: 1))
+        let found = try await reopened.job(id: 1)
+        let loaded = try XCTUnwrap(found)
         XCTAssertEqual(loaded.progress, job.progress)
         XCTAssertEqual(loaded.summary, job.summary)
         XCTAssertEqual(loaded.workerPID, 1234)
@@ -37,12 +38,16 @@ final class JobStoreTests: XCTestCase {
         XCTAssertEqual(loaded.stage, .run)
         XCTAssertEqual(loaded.origin, .api)
         XCTAssertEqual(loaded.notBefore!.timeIntervalSince1970, job.notBefore!.timeIntervalSince1970, accuracy: 0.001)
-        XCTAssertEqual(try reopened.unfinished().map(\.id), [1, 2])
-        XCTAssertEqual(try reopened.counts(), [.running: 1, .queued: 1])
-        XCTAssertEqual(try reopened.jobs(states: [.queued]).map(\.name), ["b.mp4"])
-        XCTAssertEqual(try reopened.jobs().map(\.id), [2, 1], "newest first")
-        XCTAssertTrue(try reopened.isClaiming(source: "/in/b.mp4"))
-        XCTAssertFalse(try reopened.isClaiming(source: "/x/a.mp4"), "only jobs still claiming their source count")
+        let unfinished = try await reopened.unfinished(), counts = try await reopened.counts()
+        let queued = try await reopened.jobs(states: [.queued]), all = try await reopened.jobs()
+        let claimingB = try await reopened.isClaiming(source: "/in/b.mp4")
+        let claimingA = try await reopened.isClaiming(source: "/x/a.mp4")
+        XCTAssertEqual(unfinished.map(\.id), [1, 2])
+        XCTAssertEqual(counts, [.running: 1, .queued: 1])
+        XCTAssertEqual(queued.map(\.name), ["b.mp4"])
+        XCTAssertEqual(all.map(\.id), [2, 1], "newest first")
+        XCTAssertTrue(claimingB)
+        XCTAssertFalse(claimingA, "only jobs still claiming their source count")
     }
 
     func testDatabaseIsInWALMode() throws {

@@ -77,9 +77,7 @@ extension JobRunner {
             job.leaseUntil = nil
             return changed
         }
-        if job.owner != node {
-            job.owner = node
-        }
+        job.owner = node
         job.leaseUntil = clock.now().addingTimeInterval(leaseSeconds)
         return true
     }

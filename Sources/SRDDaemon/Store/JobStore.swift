@@ -93,9 +93,9 @@ public final class JobStore: Sendable {
     }
 
     /// Inserts a new job (version 1) and returns it with its id.
-    public func insert(_ job: Job) throws -> Job {
+    public func insert(_ job: Job) async throws -> Job {
         do {
-            return try pool.write { db in
+            return try await pool.write { db in
                 var record = JobRecord(job)
                 record.job.version = 1
                 try record.insert(db)
@@ -108,8 +108,8 @@ public final class JobStore: Sendable {
 
     /// Stores the job's current fields if the row still has `job.version`; returns the job with
     /// the next version (the caller keeps that one), or throws `JobStoreConflict`.
-    public func update(_ job: Job) throws -> Job {
-        try pool.write { db in
+    public func update(_ job: Job) async throws -> Job {
+        try await pool.write { db in
             let stored = try Int64.fetchOne(db, sql: "SELECT version FROM job WHERE id = ?", arguments: [job.id])
             guard stored == job.version else { throw JobStoreConflict(id: job.id, expected: job.version) }
             var next = job
@@ -119,13 +119,13 @@ public final class JobStore: Sendable {
         }
     }
 
-    public func job(id: Int64) throws -> Job? {
-        try pool.read { db in try JobRecord.fetchOne(db, key: id)?.job }
+    public func job(id: Int64) async throws -> Job? {
+        try await pool.read { db in try JobRecord.fetchOne(db, key: id)?.job }
     }
 
     /// Jobs newest first, optionally only those in `states`.
-    public func jobs(states: [JobState]? = nil, limit: Int = 100) throws -> [Job] {
-        try pool.read { db in
+    public func jobs(states: [JobState]?, limit: Int) async throws -> [Job] {
+        try await pool.read { db in
             var request = JobRecord.all().order(Column("id").desc).limit(limit)
             if let states { request = request.filter(states.map(\.rawValue).contains(Column("state"))) }
             return try request.fetchAll(db).map(\.job)
@@ -133,16 +133,16 @@ public final class JobStore: Sendable {
     }
 
     /// Jobs with something left to do, oldest first.
-    public func unfinished() throws -> [Job] {
-        try pool.read { db in
+    public func unfinished() async throws -> [Job] {
+        try await pool.read { db in
             try JobRecord.filter(Column("stage") != JobStage.finished.rawValue)
                 .order(Column("id")).fetchAll(db).map(\.job)
         }
     }
 
     /// Number of jobs in each state.
-    public func counts() throws -> [JobState: Int] {
-        try pool.read { db in
+    public func counts() async throws -> [JobState: Int] {
+        try await pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state")
             var result: [JobState: Int] = [:]
             for row in rows {
@@ -154,8 +154,8 @@ public final class JobStore: Sendable {
 
     /// True while a job is claiming `source` (stored, file not yet moved), so the same file
     /// offered twice (watcher and API, or a watcher retry) becomes one job.
-    public func isClaiming(source: String) throws -> Bool {
-        try pool.read { db in
+    public func isClaiming(source: String) async throws -> Bool {
+        try await pool.read { db in
             try JobRecord.filter(Column("source") == source && Column("stage") == JobStage.claim.rawValue)
                 .fetchCount(db) > 0
         }
@@ -163,37 +163,6 @@ public final class JobStore: Sendable {
 }
 
 extension JobStore: JobStoring {
-    // The asynchronous face of the synchronous calls above (SQLite answers at once). A typed
-    // function reference picks the synchronous overload: a plain call here would pick this one.
-    public func insert(_ job: Job) async throws -> Job {
-        let f: (Job) throws -> Job = insert
-        return try f(job)
-    }
-    public func update(_ job: Job) async throws -> Job {
-        let f: (Job) throws -> Job = update
-        return try f(job)
-    }
-    public func job(id: Int64) async throws -> Job? {
-        let f: (Int64) throws -> Job? = job(id:)
-        return try f(id)
-    }
-    public func jobs(states: [JobState]?, limit: Int) async throws -> [Job] {
-        let f: ([JobState]?, Int) throws -> [Job] = jobs(states:limit:)
-        return try f(states, limit)
-    }
-    public func unfinished() async throws -> [Job] {
-        let f: () throws -> [Job] = unfinished
-        return try f()
-    }
-    public func counts() async throws -> [JobState: Int] {
-        let f: () throws -> [JobState: Int] = counts
-        return try f()
-    }
-    public func isClaiming(source: String) async throws -> Bool {
-        let f: (String) throws -> Bool = isClaiming(source:)
-        return try f(source)
-    }
-
     public func delete(id: Int64) async throws {
         try await pool.write { db in try db.execute(sql: "DELETE FROM job WHERE id = ?", arguments: [id]) }
     }

@@ -38,6 +38,12 @@ public protocol JobStoring: Sendable {
     func nodes() async throws -> [NodeRecord]
 }
 
+extension JobStoring {
+    /// The newest `limit` jobs of any state.
+    public func jobs(limit: Int = 100) async throws -> [Job] { try await jobs(states: nil, limit: limit) }
+    public func jobs(states: [JobState]) async throws -> [Job] { try await jobs(states: states, limit: 100) }
+}
+
 /// A write lost a compare-and-swap: the row is not what the writer read.
 public struct JobStoreConflict: Error, CustomStringConvertible, Equatable {
     public let id: Int64
