@@ -112,11 +112,12 @@ struct ConfigurationReloader: Service {
                 var new = try load()
                 let old = configuration.current
                 if new.inbox != old.inbox || new.outbox != old.outbox || new.failed != old.failed || new.done != old.done
-                    || new.work != old.work || new.database != old.database || new.socket != old.socket
+                    || new.work != old.work || new.jobFolders != old.jobFolders || new.database != old.database || new.socket != old.socket
                     || new.statusFile != old.statusFile || new.jobStore != old.jobStore || new.nodeName != old.nodeName
                 {
                     logger.warning("folder, database, socket, status_file, job_store and node_name changes need a restart; keeping the old ones")
                     (new.inbox, new.outbox, new.failed, new.done, new.work) = (old.inbox, old.outbox, old.failed, old.done, old.work)
+                    new.jobFolders = old.jobFolders
                     (new.database, new.socket, new.statusFile) = (old.database, old.socket, old.statusFile)
                     (new.jobStore, new.nodeName) = (old.jobStore, old.nodeName)
                 }

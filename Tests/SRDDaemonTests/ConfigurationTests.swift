@@ -10,6 +10,7 @@ final class ConfigurationTests: XCTestCase {
             failed: failed
             done: done
             work: work
+            job_folders: /mnt/shared/jobs
             database: db/jobs.sqlite
             socket: /run/srd/api.sock
             status_file: /run/srd/status.json
@@ -37,6 +38,8 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.inbox, "/srv/srd/in")
         XCTAssertEqual(c.outbox, "/data/out")
         XCTAssertEqual(c.database, "/srv/srd/db/jobs.sqlite")
+        XCTAssertEqual(c.work, "/srv/srd/work")
+        XCTAssertEqual(c.jobRoot, "/mnt/shared/jobs", "job_folders apart from this node's work")
         XCTAssertEqual(c.socket, "/run/srd/api.sock")
         XCTAssertEqual(c.defaultPipeline, "bicubic-x2")
         XCTAssertEqual(c.workers, 3)
@@ -57,6 +60,7 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.stableSeconds, 5)
         XCTAssertEqual(c.onSuccess, .keep)
         XCTAssertEqual(c.retry.maxAttempts, 3)
+        XCTAssertEqual(c.jobRoot, c.work, "one machine keeps each job's files in its work folder")
     }
 
     func testUnknownKeyIsAnErrorNamingIt() {

@@ -62,7 +62,7 @@ final class DaemonEndToEndTests: XCTestCase {
         }
         XCTAssertEqual(d.folder.files(under: "inbox"), [])
         XCTAssertEqual(d.folder.files(under: "failed"), [])
-        XCTAssertTrue(waitUntil(timeout: 5, "work folder emptied") { d.folder.files(under: "work").isEmpty })
+        XCTAssertTrue(waitUntil(timeout: 5, "work folder emptied") { d.folder.files(under: "work").isEmpty }, "\(d.folder.files(under: "work"))")
 
         XCTAssertGreaterThan(statusReads.reads, 20, "the reader ran while jobs ran")
         XCTAssertEqual(statusReads.invalid, [], "the status file was always valid JSON")
@@ -197,7 +197,7 @@ final class DaemonEndToEndTests: XCTestCase {
         try assertOutbox(d, subfolder: "", names: names)
         XCTAssertEqual(d.folder.files(under: "done"), names.sorted())
         XCTAssertEqual(d.folder.files(under: "inbox"), [])
-        XCTAssertTrue(waitUntil(timeout: 5, "work folder emptied") { d.folder.files(under: "work").isEmpty })
+        XCTAssertTrue(waitUntil(timeout: 5, "work folder emptied") { d.folder.files(under: "work").isEmpty }, "\(d.folder.files(under: "work"))")
         XCTAssertEqual(d.workerProcesses(), [], "workers orphaned by the crashes were killed")
     }
 }

@@ -19,16 +19,22 @@ final class FleetTests: XCTestCase {
         try FileManager.default.copyItem(atPath: made, toPath: path)
     }
 
-    private func folders(_ root: String) -> String {
-        ["inbox", "outbox", "failed", "done", "work"].map { "\($0): \(root)/\($0)" }.joined(separator: "\n")
+    /// The folders every node shares (`job_folders` holds claimed inputs and finished segments);
+    /// each node's `work` (run folders) is its own, as on separate machines.
+    private func folders(_ root: String, node: String) -> String {
+        (["inbox", "outbox", "failed", "done"].map { "\($0): \(root)/\($0)" }
+            + ["job_folders: \(root)/jobs", "work: \(root)/work-\(node)"]).joined(separator: "\n")
+    }
+
+    private func postgres() throws -> PostgresTestServer {
+        do { return try PostgresTestServer() } catch {
+            throw XCTSkip("no PostgreSQL server for the fleet test: \(error)")
+        }
     }
 
     func testThreeNodesShareOneQueueThroughAKilledAndAStoppedNode() throws {
         try DaemonHarness.requireUpscale()
-        let server: PostgresTestServer
-        do { server = try PostgresTestServer() } catch {
-            throw XCTSkip("no PostgreSQL server for the fleet test: \(error)")
-        }
+        let server = try postgres()
         defer { server.stop() }
         let shared = try TestFolder("testFleetShared")
         // Lossless x264 (crf 0 is lossless at 8 bits): the decoded frames are the pipeline's own,
@@ -38,15 +44,17 @@ final class FleetTests: XCTestCase {
         let presets = "pipelines: [\(shared.path)/presets]\ndefault_pipeline: lossless-x2"
         let names = (0..<10).map { "f\($0).mp4" }
         for (i, name) in names.enumerated() { try makeInput(shared.path + "/staging/" + name, index: i) }
-        let common = folders(shared.path) + "\n" + presets + "\njob_store: \(server.url)\nlease_seconds: 2\nworkers: 1\nsegment_seconds: 1"
-        let nodes = try (1...3).map { try makeDaemon(config: common + "\nnode_name: n\($0)", name: "testFleetNode\($0)") }
+        let common = presets + "\njob_store: \(server.url)\nlease_seconds: 2\nworkers: 1\nsegment_seconds: 1"
+        let nodes = try (1...3).map {
+            try makeDaemon(config: common + "\n" + folders(shared.path, node: "n\($0)") + "\nnode_name: n\($0)", name: "testFleetNode\($0)")
+        }
         for node in nodes { try node.start() }
         for name in names {
             try FileManager.default.moveItem(atPath: shared.path + "/staging/" + name, toPath: shared.path + "/inbox/" + name)
         }
         let (n1, n2, n3) = (nodes[0], nodes[1], nodes[2])
-        XCTAssertTrue(waitUntil(timeout: 60, interval: 0.02, "node n1 running a worker") {
-            (try? n3.jobs())?.contains { $0.owner == "n1" && $0.workerPID != nil } == true
+        XCTAssertTrue(waitUntil(timeout: 60, interval: 0.02, "node n1 running a segment") {
+            n1.logs.contains("unit=segment:") && ((try? n1.client.status())?.daemon.busyWorkers ?? 0) > 0
         }, n1.logs)
         n1.killHard()
         XCTAssertTrue(waitUntil(timeout: 90, interval: 0.1, "three jobs done") {
@@ -79,6 +87,8 @@ final class FleetTests: XCTestCase {
         XCTAssertEqual(outputs, names.sorted(), "exactly one output per file")
         XCTAssertFalse(shared.files(under: "outbox").contains { ($0 as NSString).lastPathComponent.hasPrefix(".") }, "no partial output")
         XCTAssertEqual(shared.files(under: "done"), names.sorted())
+        XCTAssertEqual(shared.files(under: "jobs"), [], "every job's folder removed")
+        XCTAssertEqual(shared.files(under: "work-n3"), [], "n3 left no run folder")
 
         // The same files through one machine with the SQLite store: the same frames.
         let single = try makeDaemon(config: presets + "\nworkers: 1\nsegment_seconds: 1", name: "testFleetSQLite")
@@ -95,5 +105,76 @@ final class FleetTests: XCTestCase {
             XCTAssertEqual(fleet.map(\.pts), alone.map(\.pts), "\(name): timestamps differ from the single machine's")
             XCTAssertEqual(fleet.map(\.hash), alone.map(\.hash), "\(name): frames differ from the single machine's")
         }
+    }
+
+    /// A job held by one node is cancelled through another node's API: the holder stops its
+    /// worker and the input ends in failed/, as when cancelled on its own node.
+    func testCancelThroughAnotherNode() throws {
+        try DaemonHarness.requireUpscale()
+        let server = try postgres()
+        defer { server.stop() }
+        let shared = try TestFolder("testFleetCancel")
+        let common = "job_store: \(server.url)\nlease_seconds: 2\nworkers: 1\ndefault_pipeline: bicubic-x2\nsegment_seconds: 0"
+        let a = try makeDaemon(config: common + "\n" + folders(shared.path, node: "a") + "\nnode_name: a", name: "testFleetCancelA")
+        let b = try makeDaemon(config: common + "\n" + folders(shared.path, node: "b") + "\nnode_name: b", name: "testFleetCancelB")
+        try a.start()
+        try DaemonHarness.makeVideo(at: shared.path + "/staging/long.mp4", width: 320, height: 240, frames: 2400)
+        try FileManager.default.moveItem(atPath: shared.path + "/staging/long.mp4", toPath: shared.path + "/inbox/long.mp4")
+        XCTAssertTrue(waitUntil(timeout: 60, interval: 0.05, "node a running the job") {
+            (try? a.jobs())?.contains { $0.owner == "a" && $0.workerPID != nil } == true
+        }, a.logs)
+        try b.start()  // after a holds the job, so b cannot take it first
+        var running: JobView?
+        XCTAssertTrue(waitUntil(timeout: 60, interval: 0.05, "b seeing a's job make progress") {
+            running = (try? b.jobs())?.first { $0.owner == "a" && ($0.progress?.framesDone ?? 0) > 0 }
+            return running != nil
+        }, b.logs)
+        let id = try XCTUnwrap(running?.id)
+        let reply = try b.client.request("DELETE", "/v1/jobs/\(id)")
+        XCTAssertEqual(reply.status, 200, String(decoding: reply.body, as: UTF8.self))
+        XCTAssertTrue(waitUntil(timeout: 30, interval: 0.1, "the job cancelled") {
+            (try? b.jobs())?.first { $0.id == id }?.state == .cancelled
+        }, a.logs)
+        XCTAssertEqual(shared.files(under: "failed").filter { !$0.hasSuffix(".error.json") }, ["long.mp4"], "the input is kept in failed/")
+        XCTAssertEqual(shared.files(under: "outbox"), [], "no output for a cancelled job")
+        XCTAssertTrue(a.logs.contains("cancel requested from another node"), a.logs)
+        XCTAssertNotNil(a.stop())
+        XCTAssertNotNil(b.stop())
+    }
+
+    /// One film spreads over the fleet: its segments are jobs of their own, so two nodes with a
+    /// worker each run two of them at once, and the joined output is the whole film.
+    func testOneFilmsSegmentsRunOnTwoNodesAtOnce() throws {
+        try DaemonHarness.requireUpscale()
+        let server = try postgres()
+        defer { server.stop() }
+        let shared = try TestFolder("testFleetOneFilm")
+        try shared.write("presets/lossless-x2.yaml", "model: bicubic\nscale: 2\nencode:\n  codec: libx264\n  crf: 0\n  preset: veryfast\n")
+        let common = "pipelines: [\(shared.path)/presets]\ndefault_pipeline: lossless-x2\njob_store: \(server.url)\nlease_seconds: 2\nworkers: 1\nsegment_seconds: 1"
+        let nodes = try ["a", "b"].map { try makeDaemon(config: common + "\n" + folders(shared.path, node: $0) + "\nnode_name: \($0)", name: "testFleetFilm\($0)") }
+        for node in nodes { try node.start() }
+        let scratch = try TemporaryDirectory(prefix: "srd-fleet-film")
+        let clip = try makeClip(in: scratch, name: "film.mp4") {
+            $0.width = 320; $0.height = 240; $0.frames = 192; $0.keyframeInterval = 24; $0.audio = true
+        }
+        try FileManager.default.copyItem(atPath: clip, toPath: shared.path + "/staging.mp4")
+        try FileManager.default.moveItem(atPath: shared.path + "/staging.mp4", toPath: shared.path + "/inbox/film.mp4")
+        var together = false
+        XCTAssertTrue(waitUntil(timeout: 120, interval: 0.05, "the film done") {
+            let busy = nodes.map { (try? $0.client.status())?.daemon.busyWorkers ?? 0 }
+            let job = (try? nodes[0].jobs())?.first
+            if busy == [1, 1], job?.stage == .segments { together = true }
+            return job?.state == .done
+        }, nodes.map(\.logs).joined(separator: "\n"))
+        XCTAssertTrue(together, "both nodes ran a segment of the one film at the same time")
+        for node in nodes { XCTAssertTrue(node.logs.contains("unit=segment:"), "\(node.root): ran no segment") }
+        let job = try XCTUnwrap(try nodes[0].jobs().first)
+        XCTAssertEqual(job.segments?.total, 8)
+        XCTAssertEqual(job.segments?.starts, [1, 1, 1, 1, 1, 1, 1, 1], "every segment ran once")
+        XCTAssertEqual(try nodes[0].jobs().count, 1, "segment jobs are not listed as jobs")
+        let frames = try MediaProbe.videoFrameHashes(of: shared.path + "/outbox/film.mp4")
+        XCTAssertEqual(frames.map(\.pts), try MediaProbe.videoFramePTS(of: shared.path + "/done/film.mp4").pts)
+        XCTAssertEqual(shared.files(under: "jobs"), [], "the job's folder removed")
+        for node in nodes { XCTAssertNotNil(node.stop()) }
     }
 }

@@ -176,6 +176,25 @@ final class JobStateMachineTests: XCTestCase {
         XCTAssertEqual(job.error, "worker output missing: x")
     }
 
+
+    /// A fleet node that took over a job in publish finds the output on the silent node's disk:
+    /// the unit runs again (with the next attempt number), and the job fails only once it has
+    /// lost its output as often as attempts allow.
+    func testOutputLostOnAnotherNodeRunsTheUnitAgainWithinTheAttempts() throws {
+        var job = try runningJob()
+        _ = try machine.handle(.workerExited(.succeeded(summary: #"{"frames":3}"#)), job: &job, now: t0)
+        XCTAssertEqual(try machine.handle(.outputLost(reason: "worker output missing: r"), job: &job, now: t0), [])
+        XCTAssertEqual(job.stage, .wait)
+        XCTAssertEqual(job.state, .queued)
+        XCTAssertNil(job.summary, "the summary belonged to the lost output")
+        XCTAssertEqual(try machine.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .whole, attempt: 2)])
+        _ = try machine.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0)
+        _ = try machine.handle(.outputLost(reason: "lost"), job: &job, now: t0)
+        _ = try machine.handle(.start, job: &job, now: t0)
+        _ = try machine.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0)
+        XCTAssertEqual(try machine.handle(.outputLost(reason: "lost"), job: &job, now: t0), [.quarantineInput])
+        XCTAssertEqual(job.error, "output lost 3 times: lost")
+    }
     // MARK: Segments
 
     private func segmentPlan(_ count: Int) -> SegmentPlan {
@@ -185,55 +204,101 @@ final class JobStateMachineTests: XCTestCase {
         }, totalFrames: count * 10, uncutReason: nil)
     }
 
-    func testACutJobRunsPlanThenEachSegmentThenJoinWithFreshAttemptsPerUnit() throws {
+    /// A job planned into `count` segments, waiting on them, and its segment jobs.
+    private func cutJob(_ count: Int) throws -> (Job, [Job]) {
         let cutting = JobStateMachine(retry: machine.retry, cutting: true)
         var job = newJob()
         _ = try cutting.handle(.claimed, job: &job, now: t0)
         XCTAssertEqual(try cutting.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .plan, attempt: 1)])
-        _ = try cutting.handle(.planned(segmentPlan(3)), job: &job, now: t0)
-        XCTAssertEqual(try cutting.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0), [])
-        XCTAssertEqual(job.stage, .wait)
-        XCTAssertEqual(job.state, .running, "a job between units is still running for its user")
+        _ = try cutting.handle(.planned(segmentPlan(count)), job: &job, now: t0)
+        XCTAssertEqual(try cutting.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0), [.createSegments])
+        XCTAssertEqual(job.stage, .segments)
+        XCTAssertEqual(job.state, .running, "a job waiting on its segments is still running for its user")
         XCTAssertEqual(job.attempts, 0)
-        for n in 0..<3 {
-            XCTAssertEqual(try cutting.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .segment(n), attempt: 1)])
-            _ = try cutting.handle(.progress(JobProgress(framesDone: 4, fps: 2)), job: &job, now: t0)
-            XCTAssertEqual(job.progress?.framesDone, n * 10 + 4, "progress counts the frames of the segments before")
-            XCTAssertEqual(job.progress?.framesTotal, 30)
-            XCTAssertEqual(job.progress?.etaSeconds, Double(30 - n * 10 - 4) / 2)
-            if n == 1 {
-                // A failure retries the same segment; the done ones stay done.
-                _ = try cutting.handle(.workerExited(.signalled(signal: 9, message: nil)), job: &job, now: t0)
-                XCTAssertEqual(job.segmentsDone, 1)
-                job.notBefore = nil
-                XCTAssertEqual(try cutting.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .segment(1), attempt: 2)])
-            }
-            XCTAssertEqual(try cutting.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0), [])
-            XCTAssertEqual(job.segmentsDone, n + 1)
+        let children = job.segmentPlan!.segments.enumerated().map { i, segment in
+            var child = job.segmentJob(segment, now: t0)
+            child.id = Int64(100 + i)
+            return child
         }
+        return (job, children)
+    }
+
+    func testACutJobWaitsOnItsSegmentJobsThenJoins() throws {
+        let cutting = JobStateMachine(retry: machine.retry, cutting: true)
+        var (job, children) = try cutJob(3)
+        XCTAssertEqual(Set(children.map(\.source)).count, 3, "each segment job has a source of its own")
+        XCTAssertEqual(children.map(\.parentID), [7, 7, 7])
+        XCTAssertEqual(children.map(\.stage), [.wait, .wait, .wait], "ready for any worker at once")
+        for n in 0..<3 {
+            var child = children[n]
+            XCTAssertEqual(try cutting.handle(.start, job: &child, now: t0), [.spawnWorker(unit: .segment(n), attempt: 1)])
+            _ = try cutting.handle(.progress(JobProgress(framesDone: 4, fps: 2)), job: &child, now: t0)
+            XCTAssertEqual(child.progress?.framesDone, 4, "a segment job counts its own frames")
+            if n == 1 {
+                // A failure retries the same segment with the segment's own attempts.
+                _ = try cutting.handle(.workerExited(.signalled(signal: 9, message: nil)), job: &child, now: t0)
+                XCTAssertEqual(child.stage, .wait)
+                child.notBefore = nil
+                XCTAssertEqual(try cutting.handle(.start, job: &child, now: t0), [.spawnWorker(unit: .segment(1), attempt: 2)])
+            }
+            XCTAssertEqual(try cutting.handle(.workerExited(.succeeded(summary: nil)), job: &child, now: t0), [.segmentFinished])
+            XCTAssertEqual(child.state, .done)
+            XCTAssertEqual(child.stage, .finished)
+            children[n] = child
+        }
+        XCTAssertEqual(children.map(\.segmentStarts), [[1], [2], [1]])
+        XCTAssertEqual(try cutting.handle(.segmentsComplete(starts: [1, 2, 1]), job: &job, now: t0), [])
         XCTAssertEqual(job.segmentStarts, [1, 2, 1])
+        XCTAssertEqual(job.segmentsDone, 3)
         XCTAssertEqual(try cutting.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .join, attempt: 1)])
         XCTAssertEqual(try cutting.handle(.workerExited(.succeeded(summary: "{}")), job: &job, now: t0), [.publishOutput])
         XCTAssertEqual(job.summary, "{}")
+        XCTAssertEqual(try cutting.handle(.recover, job: &children[0], now: t0), [.segmentFinished], "a finished segment only checks on its parent again")
     }
 
-    func testACrashMidSegmentResumesAtThatSegment() throws {
+    func testASegmentThatFailsForGoodFailsTheWholeJobAndCancelsTheOthers() throws {
         let cutting = JobStateMachine(retry: machine.retry, cutting: true)
-        var job = newJob()
-        _ = try cutting.handle(.claimed, job: &job, now: t0)
-        _ = try cutting.handle(.start, job: &job, now: t0)
-        _ = try cutting.handle(.planned(segmentPlan(6)), job: &job, now: t0)
-        _ = try cutting.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0)
-        for _ in 0..<4 {
-            _ = try cutting.handle(.start, job: &job, now: t0)
-            _ = try cutting.handle(.workerExited(.succeeded(summary: nil)), job: &job, now: t0)
-        }
-        _ = try cutting.handle(.start, job: &job, now: t0)
-        _ = try cutting.handle(.workerSpawned(pid: 99, startTicks: 5), job: &job, now: t0)
-        // The daemon was killed; on restart it recovers the job.
-        XCTAssertEqual(try cutting.handle(.recover, job: &job, now: t0), [.killStaleWorker(pid: 99, startTicks: 5)])
-        XCTAssertEqual(try cutting.handle(.start, job: &job, now: t0), [.spawnWorker(unit: .segment(4), attempt: 1)])
-        XCTAssertEqual(job.segmentStarts, [1, 1, 1, 1, 2, 0])
+        var (job, children) = try cutJob(2)
+        var child = children[0]
+        _ = try cutting.handle(.start, job: &child, now: t0)
+        XCTAssertEqual(try cutting.handle(.workerExited(.exited(code: WorkerExitCode.badInput, message: "corrupt packet")), job: &child, now: t0),
+                       [.segmentFinished], "a segment has no input of its own to quarantine")
+        XCTAssertEqual(child.state, .failed)
+        XCTAssertEqual(child.stage, .finished)
+        XCTAssertEqual(try cutting.handle(.segmentFailed(reason: "segment 1 of 2: corrupt packet"), job: &job, now: t0),
+                       [.cancelSegments, .quarantineInput])
+        _ = try cutting.handle(.quarantined, job: &job, now: t0)
+        XCTAssertEqual(job.state, .failed)
+        XCTAssertEqual(job.error, "segment 1 of 2: corrupt packet")
+    }
+
+    func testCancellingACutJobCancelsItsSegmentsThenQuarantinesTheInput() throws {
+        let cutting = JobStateMachine(retry: machine.retry, cutting: true)
+        var (job, children) = try cutJob(2)
+        XCTAssertEqual(try cutting.handle(.cancel, job: &job, now: t0), [.cancelSegments])
+        XCTAssertEqual(try cutting.handle(.cancel, job: &children[0], now: t0), [.segmentFinished])
+        XCTAssertEqual(children[0].state, .cancelled)
+        _ = try cutting.handle(.start, job: &children[1], now: t0)
+        XCTAssertEqual(try cutting.handle(.cancel, job: &children[1], now: t0), [.stopWorker])
+        XCTAssertEqual(try cutting.handle(.workerExited(.signalled(signal: 15, message: nil)), job: &children[1], now: t0), [.segmentFinished])
+        XCTAssertEqual(try cutting.handle(.segmentsComplete(starts: [0, 1]), job: &job, now: t0), [.quarantineInput])
+        _ = try cutting.handle(.quarantined, job: &job, now: t0)
+        XCTAssertEqual(job.state, .cancelled)
+        XCTAssertEqual(try cutting.handle(.recover, job: &job, now: t0), [.removeWorkFolder])
+    }
+
+    func testACrashMidSegmentRedoesOnlyThatSegmentAndAWaitingJobChecksItsSegments() throws {
+        let cutting = JobStateMachine(retry: machine.retry, cutting: true)
+        var (job, children) = try cutJob(6)
+        var child = children[4]
+        _ = try cutting.handle(.start, job: &child, now: t0)
+        _ = try cutting.handle(.workerSpawned(pid: 99, startTicks: 5), job: &child, now: t0)
+        // The daemon was killed; on restart it recovers the segment job and the job waiting on it.
+        XCTAssertEqual(try cutting.handle(.recover, job: &child, now: t0), [.killStaleWorker(pid: 99, startTicks: 5)])
+        XCTAssertEqual(try cutting.handle(.start, job: &child, now: t0), [.spawnWorker(unit: .segment(4), attempt: 1)])
+        XCTAssertEqual(child.segmentStarts, [2])
+        XCTAssertEqual(try cutting.handle(.recover, job: &job, now: t0), [.createSegments])
+        XCTAssertThrowsError(try cutting.handle(.start, job: &job, now: t0), "a job waiting on its segments runs nothing itself")
     }
 
     func testAnUncutPlanRunsTheWholeFile() throws {

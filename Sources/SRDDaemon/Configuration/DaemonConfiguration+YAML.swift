@@ -42,6 +42,7 @@ extension DaemonConfiguration {
         if let v = path(file.failed) { c.failed = v }
         if let v = path(file.done) { c.done = v }
         if let v = path(file.work) { c.work = v }
+        if let v = path(file.job_folders) { c.jobFolders = v }
         if let v = path(file.database) { c.database = v }
         if let v = path(file.socket) { c.socket = v }
         if let v = path(file.status_file) { c.statusFile = v }
@@ -139,7 +140,7 @@ extension DaemonConfiguration {
 /// The file's shape: every key optional, names exactly as written in YAML.
 private struct ConfigurationFile: Decodable {
     var root: String?
-    var inbox, outbox, failed, done, work, database, socket, status_file: String?
+    var inbox, outbox, failed, done, work, job_folders, database, socket, status_file: String?
     var default_pipeline: String?
     var workers: Int?
     var stable_seconds, rescan_seconds: Double?
@@ -202,7 +203,7 @@ private struct ConfigurationFile: Decodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case root, inbox, outbox, failed, done, work, database, socket, status_file, default_pipeline
+        case root, inbox, outbox, failed, done, work, job_folders, database, socket, status_file, default_pipeline
         case workers, stable_seconds, rescan_seconds, on_success, pipelines, submit_roots, worker_command
         case worker_stop_grace_seconds, segment_seconds, http_listen, http_token, http_token_file
         case job_store, node_name, lease_seconds, log_level, limits, retry
@@ -217,6 +218,7 @@ private struct ConfigurationFile: Decodable {
         failed = try c.decodeIfPresent(String.self, forKey: .failed)
         done = try c.decodeIfPresent(String.self, forKey: .done)
         work = try c.decodeIfPresent(String.self, forKey: .work)
+        job_folders = try c.decodeIfPresent(String.self, forKey: .job_folders)
         database = try c.decodeIfPresent(String.self, forKey: .database)
         socket = try c.decodeIfPresent(String.self, forKey: .socket)
         status_file = try c.decodeIfPresent(String.self, forKey: .status_file)

@@ -13,8 +13,13 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var failed: String
     /// Inputs after success (when `onSuccess` is `.keep`).
     public var done: String
-    /// Claimed inputs and partial outputs, one folder per job.
+    /// This node's scratch: each attempt's run folder (its request and the output it is
+    /// writing), one folder per job. In a fleet every node has its own.
     public var work: String
+    /// Where each job's durable files live, one folder per job: the claimed input and the
+    /// finished segments. Every node of a fleet must see the same folder (`job_folders`); nil
+    /// keeps them in `work`, as one machine needs.
+    public var jobFolders: String?
     /// SQLite job database (WAL mode).
     public var database: String
     /// Unix domain socket of the HTTP status API.
@@ -104,6 +109,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         failed = r + "/failed"
         done = r + "/done"
         work = r + "/work"
+        jobFolders = nil
         database = r + "/srd.sqlite"
         socket = r + "/srd.sock"
         statusFile = r + "/status.json"
@@ -129,10 +135,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
     }
 
     /// The folders the daemon creates at start if missing.
-    var folders: [String] { [inbox, outbox, failed, done, work] }
+    var folders: [String] { [inbox, outbox, failed, done, work, jobRoot] }
+
+    /// The folder holding one folder per job (`job_folders`, else `work`).
+    public var jobRoot: String { jobFolders ?? work }
+
+    /// True when a job's durable files and this node's run folders are in different places.
+    var jobFilesApart: Bool { jobRoot != work }
 
     /// Folders and files that belong to the daemon: no request may name them as an input.
-    var ownedPaths: [String] { [outbox, failed, done, work, database, database + "-wal", database + "-shm", socket, statusFile] }
+    var ownedPaths: [String] { [outbox, failed, done, work, jobRoot, database, database + "-wal", database + "-shm", socket, statusFile] }
 }
 
 extension DaemonConfiguration {

@@ -20,6 +20,9 @@ public enum JobStage: String, Sendable, Codable, CaseIterable {
     case claim
     /// Input in work/<id>/, waiting for a worker slot (or for its retry time).
     case wait
+    /// Cut into segments, each a job of its own (`Job.parentID`) that any worker of any node
+    /// may run; the job itself waits, held by nobody, until they have all finished.
+    case segments
     /// A worker child process is (or was, before a crash) running.
     case run
     /// Worker succeeded; output and metrics being moved into the outbox.
@@ -124,6 +127,11 @@ public struct Job: Sendable, Codable, Equatable {
     public var segmentStarts: [Int]
     /// The store's row version: every write is a compare-and-swap on it (0 before insertion).
     public var version: Int64
+    /// For a segment of a cut job: the job it belongs to, and which part of its plan it is.
+    /// Such a job runs one unit (`.segment(index)`) on its parent's input and into its parent's
+    /// segments folder; it is never listed or counted as a job of its own.
+    public var parentID: Int64?
+    public var segment: VideoSegment?
     /// The node that holds the job (fleet mode), and until when its lease runs.
     public var owner: String?
     public var leaseUntil: Date?
@@ -155,6 +163,8 @@ public struct Job: Sendable, Codable, Equatable {
         segmentPlan = nil
         segmentsDone = 0
         segmentStarts = []
+        parentID = nil
+        segment = nil
         version = 0
         owner = nil
         leaseUntil = nil
@@ -172,9 +182,24 @@ extension Job {
     /// What the next worker of this job runs: the plan first when `cutting`, then each
     /// unfinished segment in order, then the join; one whole unit when the input is not cut.
     public func nextUnit(cutting: Bool) -> WorkUnit {
+        if let segment { return .segment(segment.index) }
         guard let plan = segmentPlan else { return cutting ? .plan : .whole }
         guard plan.isCut else { return .whole }
         return segmentsDone < plan.segments.count ? .segment(segmentsDone) : .join
+    }
+
+    /// True for a segment of a cut job (a child job).
+    public var isSegmentJob: Bool { parentID != nil }
+
+    /// The child job that runs segment `segment` of this job's plan.
+    func segmentJob(_ segment: VideoSegment, now: Date) -> Job {
+        // A source of its own (unique among segment jobs), never a path anyone could drop again.
+        var child = Job(name: name, pipeline: pipeline, origin: origin, source: "\(source)#job-\(id)-segment-\(segment.index)", now: now)
+        child.parentID = id
+        child.segment = segment
+        child.stage = .wait
+        child.segmentStarts = [0]
+        return child
     }
 
     /// Frames of the segments before `segment`, for the job's progress.

@@ -7,11 +7,16 @@ import Foundation
 /// done/ (archive) or failed/ with an error report (quarantine). Each step is durable (fsync)
 /// and idempotent, so a restart in the middle of one repeats it safely.
 extension JobRunner {
-    func workFolder(_ job: Job) -> String { configuration.current.work + "/\(job.id)" }
-    func inputPath(_ job: Job) -> String { workFolder(job) + "/input/" + job.name }
-    func runFolder(_ job: Job) -> String { workFolder(job) + "/run-\(job.attempts + job.interruptions)" }
+    /// The job's durable files (claimed input, finished segments): under `job_folders`, which
+    /// every node of a fleet sees, so whichever node runs the next unit finds them.
+    /// A segment job works in its parent's.
+    func jobFolder(_ job: Job) -> String { configuration.current.jobRoot + "/\(job.parentID ?? job.id)" }
+    /// This node's scratch for the job: the run folders of its attempts.
+    func scratchFolder(_ job: Job) -> String { configuration.current.work + "/\(job.id)" }
+    func inputPath(_ job: Job) -> String { jobFolder(job) + "/input/" + job.name }
+    func runFolder(_ job: Job) -> String { scratchFolder(job) + "/run-\(job.attempts + job.interruptions)" }
     /// Finished segments (and their metrics) live here until the job ends: a restart keeps them.
-    func segmentFolder(_ job: Job) -> String { workFolder(job) + "/segments" }
+    func segmentFolder(_ job: Job) -> String { jobFolder(job) + "/segments" }
     func segmentFile(_ job: Job, _ n: Int) -> String { segmentFolder(job) + String(format: "/%05d.nut", n) }
     func segmentMetricsFolder(_ job: Job, _ n: Int) -> String { segmentFolder(job) + String(format: "/%05d.metrics", n) }
 
@@ -19,6 +24,34 @@ extension JobRunner {
     /// name in different pipeline folders do not collide; outbox, done and failed mirror it.
     func relativeFolder(_ job: Job) -> String {
         job.pipeline == configuration.current.defaultPipeline ? "" : "/" + job.pipeline
+    }
+
+    /// Removes the job's folders (its durable files and this node's scratch).
+    func removeJobFolders(_ job: Job) async throws {
+        let folders = Set([jobFolder(job), scratchFolder(job)])
+        try await blocking { for folder in folders { try DurableFiles.removeTree(folder) } }
+    }
+
+    /// Folders left from before a crash: a job killed while its folder was being removed (it
+    /// is stored as finished, so recovery never sees it again), or, with `job_folders` apart
+    /// from `work`, this node's scratch of jobs it no longer holds. Called at start, once the
+    /// node's own jobs are in the cache; a job folder is removed only when the store says its
+    /// job is finished (in a fleet another node may be creating new ones meanwhile).
+    func sweepLeftovers() async {
+        let config = configuration.current
+        func entries(_ folder: String) -> [Int64] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).compactMap { Int64($0) }.filter { cache[$0] == nil }
+        }
+        var stale: [String] = []
+        for id in entries(config.jobRoot) {
+            guard let job = try? await store.job(id: id) else { continue }  // store unreachable: leave it
+            if job.stage == .finished { stale.append(config.jobRoot + "/\(id)") }
+        }
+        if config.jobFilesApart { stale += entries(config.work).map { config.work + "/\($0)" } }
+        guard !stale.isEmpty else { return }
+        logger.info("removing folders left from before", metadata: ["folders": "\(stale.joined(separator: ", "))"])
+        let folders = stale
+        try? await blocking { for folder in folders { try DurableFiles.removeTree(folder) } }
     }
 
     /// Brings the input into the job's work folder: an inbox file is moved (renamed, or copied
@@ -121,3 +154,4 @@ extension JobRunner {
         logger.notice("input moved to failed", metadata: meta(job).merging(["path": "\(destination)"]) { a, _ in a })
     }
 }
+

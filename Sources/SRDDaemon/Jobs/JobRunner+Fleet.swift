@@ -29,7 +29,8 @@ extension JobRunner {
             lastPersisted[job.id] = nil
             if job.stage == .wait {
                 logger.info("job claimed", metadata: meta(job))
-                await send(.start, to: job.id)
+                // Marked cancelled by a node that did not hold it while it waited.
+                await send(job.cancelRequested ? .cancel : .start, to: job.id)
             } else {
                 // Another node held it and went silent: carry on from the stored stage.
                 logger.notice("job taken over from a silent node", metadata: meta(job).merging(["stage": "\(job.stage.rawValue)"]) { a, _ in a })
@@ -49,6 +50,11 @@ extension JobRunner {
         do {
             let renewed = Set(try await store.renewLeases(node: node, ids: held, leaseSeconds: leaseSeconds, now: clock.now()))
             for id in held where !renewed.contains(id) && cache[id] != nil { letGo(id, reason: "its lease was taken over") }
+            await checkWaitingCutJobs()
+            for id in await adoptRemoteChanges(renewed.sorted()) {
+                logger.notice("cancel requested from another node", metadata: ["job": "\(id)"])
+                await send(.cancel, to: id)
+            }
             let fps = cache.values.compactMap { $0.state == .running ? $0.progress?.fps : nil }.reduce(0, +)
             try await store.register(NodeRecord(
                 name: node, host: ProcessInfo.processInfo.hostName, pid: getpid(), startedAt: startedAt, heartbeatAt: clock.now(),
@@ -68,10 +74,10 @@ extension JobRunner {
     }
 
     /// In fleet mode a job this node starts to act on becomes its own (owner and lease); a job
-    /// back in `wait` is released to the fleet, so whichever node has a worker free runs it next.
+    /// back in `wait` (or waiting on its segments) is released to the fleet, so whichever node has a worker free runs it next.
     func assignOwnership(_ job: inout Job) -> Bool {
         guard let node else { return false }
-        if job.stage == .wait || job.stage == .finished {
+        if job.stage == .wait || job.stage == .segments || job.stage == .finished {
             let changed = job.owner != nil
             job.owner = nil
             job.leaseUntil = nil
@@ -80,5 +86,48 @@ extension JobRunner {
         job.owner = node
         job.leaseUntil = clock.now().addingTimeInterval(leaseSeconds)
         return true
+    }
+}
+
+/// Cancelling a job another node holds: this node only marks the stored row (`cancelRequested`,
+/// a compare-and-swap like every write); the holder finds the mark at its next write or
+/// heartbeat (`adoptRemoteChanges`) and stops its worker, and the job ends cancelled there.
+extension JobRunner {
+    func requestRemoteCancel(id: Int64, owner: String) async throws -> Job {
+        for _ in 0..<20 {
+            guard var job = try await store.job(id: id) else { throw JobRequestError(kind: .notFound, description: "no job \(id)") }
+            guard !job.state.isTerminal else {
+                throw JobRequestError(kind: .conflict, description: "job \(id) is \(job.state.rawValue) and can no longer be cancelled")
+            }
+            if job.cancelRequested { return job }
+            job.cancelRequested = true
+            do {
+                let stored = try await store.update(job)
+                logger.notice("cancel requested of the node holding the job", metadata: meta(stored).merging(["owner": "\(owner)"]) { a, _ in a })
+                return stored
+            } catch is JobStoreConflict {
+                continue  // the holder wrote meanwhile (progress): read again
+            }
+        }
+        throw JobRequestError(kind: .unavailable, description: "job \(id) changes too often to mark it cancelled; try again")
+    }
+
+    /// Reads back jobs this node holds whose stored row changed under it: in a fleet the only
+    /// change another node makes to a job it does not hold is a cancel request. Takes the stored
+    /// version (so the next write does not conflict) and returns the ids newly asked to cancel.
+    func adoptRemoteChanges(_ ids: [Int64]) async -> [Int64] {
+        guard let node else { return [] }
+        var cancelled: [Int64] = []
+        await enterGate()
+        defer { leaveGate() }
+        for id in ids {
+            guard let cached = cache[id], let stored = try? await store.job(id: id), stored.version != cached.version,
+                  stored.owner == node else { continue }
+            var merged = cached
+            merged.version = stored.version
+            if stored.cancelRequested && !cached.cancelRequested { cancelled.append(id) }
+            cache[id] = merged
+        }
+        return cancelled
     }
 }

@@ -55,11 +55,14 @@ extension JobRunner {
     /// `DELETE /v1/jobs/{id}`.
     public func cancel(id: Int64) async throws -> Job {
         guard let job = try await job(id: id) else { throw JobRequestError(kind: .notFound, description: "no job \(id)") }
-        guard !job.state.isTerminal, job.stage == .claim || job.stage == .wait || job.stage == .run else {
+        if let parent = job.parentID {
+            throw JobRequestError(kind: .conflict, description: "job \(id) is a segment of job \(parent): cancel job \(parent)")
+        }
+        guard !job.state.isTerminal, [.claim, .wait, .segments, .run].contains(job.stage) else {
             throw JobRequestError(kind: .conflict, description: "job \(id) is \(job.state.rawValue) and can no longer be cancelled")
         }
         if let owner = job.owner, owner != node, let lease = job.leaseUntil, lease > clock.now() {
-            throw JobRequestError(kind: .conflict, description: "job \(id) runs on node \(owner): cancel it there")
+            return try await requestRemoteCancel(id: id, owner: owner)
         }
         logger.notice("cancel requested", metadata: meta(job))
         await send(.cancel, to: id)
@@ -73,14 +76,23 @@ extension JobRunner {
 
     /// Jobs newest first, with live progress of running ones.
     public func jobs(states: [JobState]? = nil, limit: Int = 100) async throws -> [Job] {
-        try await store.jobs(states: states, limit: limit).map { cache[$0.id] ?? $0 }
+        var out: [Job] = []
+        for job in try await store.jobs(states: states, limit: limit) { out.append(await withSegmentProgress(cache[job.id] ?? job)) }
+        return out
     }
 
     /// What the daemon is doing now.
     public func snapshot() async throws -> StatusSnapshot {
         let config = configuration.current
         let counts = try await store.counts()
-        let active = cache.values.filter { !$0.state.isTerminal }
+        // A node of a fleet shows the whole fleet's queue (each job as its holder last stored it).
+        var unfinished = cache
+        if node != nil {
+            for job in try await store.jobs(states: [.queued, .running], limit: 50) where unfinished[job.id] == nil { unfinished[job.id] = job }
+        }
+        var active: [Job] = []
+        for job in unfinished.values where !job.state.isTerminal && !job.isSegmentJob { active.append(await withSegmentProgress(job)) }
+        active = active
             .sorted { ($0.state == .running ? 0 : 1, $0.id) < ($1.state == .running ? 0 : 1, $1.id) }
         let recent = try await store.jobs(states: [.done, .failed, .cancelled], limit: 10)
         return StatusSnapshot(

@@ -17,13 +17,15 @@ extension JobRunner {
             return
         }
         let run = runFolder(job)
-        let folder = workFolder(job)
+        let folder = scratchFolder(job)
         let request: WorkerRequest
         do {
             request = try makeRequest(job, unit: unit, config: config)
             let requestData = try request.encoded()
             let segmentsFolder = segmentFolder(job)
             let segmentMetrics = unit.segmentIndex.map { segmentMetricsFolder(job, $0) }
+            // Only this segment's partial file: the others may be being written by other workers.
+            let partial = "." + (segmentFile(job, unit.segmentIndex ?? 0) as NSString).lastPathComponent + ".srd-partial-"
             try await blocking {
                 // Earlier attempts' leftovers (a stale worker was killed before this point).
                 for entry in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where entry.hasPrefix("run-") {
@@ -33,7 +35,7 @@ extension JobRunner {
                 if unit.segmentIndex != nil {
                     // A segment killed mid-way leaves only its hidden partial file and metrics.
                     try DurableFiles.makeDirectory(segmentsFolder)
-                    for entry in (try? FileManager.default.contentsOfDirectory(atPath: segmentsFolder)) ?? [] where entry.contains(".srd-partial-") {
+                    for entry in (try? FileManager.default.contentsOfDirectory(atPath: segmentsFolder)) ?? [] where entry.hasPrefix(partial) {
                         try DurableFiles.removeTree(segmentsFolder + "/" + entry)
                     }
                     if let segmentMetrics { try DurableFiles.removeTree(segmentMetrics) }
@@ -58,7 +60,7 @@ extension JobRunner {
         workers[job.id] = process
         metrics.setBusy(workers.count)
         logger.info("worker started", metadata: meta(job).merging(["pid": "\(process.pid)", "attempt": "\(attempt)", "unit": "\(unit.text)"]) { a, _ in a })
-        _ = await apply(.workerSpawned(pid: process.pid, startTicks: WorkerProcess.startTicks(of: process.pid)), to: job.id)
+        await send(.workerSpawned(pid: process.pid, startTicks: WorkerProcess.startTicks(of: process.pid)), to: job.id)
         let id = job.id
         let output = request.output
         consumers[id] = Task { [weak self] in
@@ -97,10 +99,10 @@ extension JobRunner {
         case .whole:
             return request(.whole, output: run + "/" + job.name, metrics: run + "/metrics")
         case .segment(let n):
-            guard let plan = job.segmentPlan, n < plan.segments.count else {
+            guard let segment = job.segment ?? job.segmentPlan.flatMap({ n < $0.segments.count ? $0.segments[n] : nil }) else {
                 throw FileOperationError(operation: "plan", path: inputPath(job), code: EINVAL)
             }
-            let work = SegmentWork(segment: plan.segments[n], finalOutput: workFolder(job) + "/" + job.name)
+            let work = SegmentWork(segment: segment, finalOutput: jobFolder(job) + "/" + job.name)
             return request(.segment(work: work), output: segmentFile(job, n), metrics: segmentMetricsFolder(job, n))
         case .join:
             let count = job.segmentPlan?.segments.count ?? 0
@@ -114,7 +116,7 @@ extension JobRunner {
         if let job = cache[id], plan.isCut {
             logger.info("input cut into segments", metadata: meta(job).merging(["segments": "\(plan.segments.count)"]) { a, _ in a })
         }
-        _ = await apply(.planned(plan), to: id)
+        await send(.planned(plan), to: id)
     }
 
     /// The argv prefix of workers: `worker_command`, or this very executable.
@@ -131,7 +133,7 @@ extension JobRunner {
     }
 
     func progress(_ id: Int64, _ p: JobProgress) async {
-        _ = await apply(.progress(p), to: id)
+        await send(.progress(p), to: id)
     }
 
     func workerExited(

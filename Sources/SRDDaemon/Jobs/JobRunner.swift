@@ -79,6 +79,7 @@ public actor JobRunner: Service {
             logger.info("recovering job", metadata: meta(job))
             await send(.recover, to: job.id)
         }
+        await sweepLeftovers()
         recovered = true
         await refreshCounts()
     }
@@ -118,7 +119,7 @@ public actor JobRunner: Service {
         let now = clock.now()
         let ready = cache.values
             .filter { $0.stage == .wait && !$0.cancelRequested && ($0.notBefore ?? .distantPast) <= now }
-            .sorted { $0.id < $1.id }
+            .sorted { ($0.parentID ?? $0.id, $0.id) < ($1.parentID ?? $1.id, $1.id) }  // a film's segments in order
         guard !ready.isEmpty || node != nil else { return }
         if let reason = lowDiskReason(config) {
             if pausedReason != reason { logger.warning("holding jobs back", metadata: ["reason": "\(reason)"]) }
@@ -134,7 +135,7 @@ public actor JobRunner: Service {
     }
 
     func lowDiskReason(_ config: DaemonConfiguration) -> String? {
-        for folder in [config.work, config.outbox] {
+        for folder in config.jobFilesApart ? [config.work, config.jobRoot, config.outbox] : [config.work, config.outbox] {
             if let free = DurableFiles.freeBytes(folder), free < config.limits.minFreeDiskBytes {
                 return "low disk space in \(folder): \(free / 1_048_576) MiB free, \(config.limits.minFreeDiskBytes / 1_048_576) MiB required"
             }
@@ -181,7 +182,7 @@ public actor JobRunner: Service {
         guard var job = found else { return [] }
         let before = job
         let machine = JobStateMachine(retry: configuration.current.retry, cutting: configuration.current.segmentSeconds > 0)
-        let actions: [JobAction]
+        var actions: [JobAction]
         do {
             actions = try machine.handle(event, job: &job, now: clock.now())
         } catch {
@@ -199,7 +200,23 @@ public actor JobRunner: Service {
         }
         if persist {
             do {
-                job = try await store.update(job)
+                do {
+                    job = try await store.update(job)
+                } catch is JobStoreConflict {
+                    // Still ours? Then another node only asked to cancel it: take that and write again.
+                    guard let node, let stored = try await store.job(id: id), stored.owner == node else { throw JobStoreConflict(id: id, expected: job.version) }
+                    job.version = stored.version
+                    if stored.cancelRequested && !job.cancelRequested {
+                        job.cancelRequested = true
+                        if job.stage == .run { actions.append(.stopWorker) }
+                        if job.stage == .wait, let more = try? machine.handle(.cancel, job: &job, now: clock.now()) {
+                            actions += more
+                            _ = assignOwnership(&job)
+                        }
+                        logger.notice("cancel requested from another node", metadata: meta(job))
+                    }
+                    job = try await store.update(job)
+                }
                 lastPersisted[id] = now
             } catch let conflict as JobStoreConflict {
                 // Another node took the job over (its lease ran out here): it is not ours any more.
@@ -215,7 +232,12 @@ public actor JobRunner: Service {
             }
         }
         if job.stage == .finished || (node != nil && job.owner == nil) {
-            // Finished, or (fleet) waiting and released to whichever node has a worker free.
+            // Finished, or (fleet) waiting and released to whichever node has a worker free:
+            // this node's run folders of it are of no more use (the job's files are shared).
+            if node != nil, job.stage == .wait || job.stage == .segments, configuration.current.jobFilesApart {
+                let scratch = scratchFolder(job)
+                try? await blocking { try DurableFiles.removeTree(scratch) }
+            }
             cache[id] = nil
             lastPersisted[id] = nil
             lastFrames[id] = nil
@@ -223,9 +245,11 @@ public actor JobRunner: Service {
             cache[id] = job
         }
         if before.state != job.state {
-            logger.info("job \(job.state.rawValue)", metadata: meta(job))
-            if job.state.isTerminal { metrics.jobFinished(job.state) }
-            countsStale = true
+            logger.info(job.isSegmentJob ? "segment \(job.state.rawValue)" : "job \(job.state.rawValue)", metadata: meta(job))
+            if !job.isSegmentJob {
+                if job.state.isTerminal { metrics.jobFinished(job.state) }
+                countsStale = true
+            }
         }
         return actions
     }
@@ -263,7 +287,10 @@ public actor JobRunner: Service {
                     logger.warning("job will be retried", metadata: meta(job).merging(["retry_at": "\(DaemonJSON.iso8601(at))"]) { a, _ in a })
                 case .publishOutput:
                     if let failure = try await publish(job) {
-                        await send(.publishFailed(reason: failure), to: id)
+                        // With run folders apart from the job's files, the unit may have run on a
+                        // node that died before publishing: its output is on that node's disk.
+                        let lost = configuration.current.jobFilesApart
+                        await send(lost ? .outputLost(reason: failure) : .publishFailed(reason: failure), to: id)
                     } else {
                         await send(.published, to: id)
                     }
@@ -274,8 +301,13 @@ public actor JobRunner: Service {
                     try await quarantine(job)
                     await send(.quarantined, to: id)
                 case .removeWorkFolder:
-                    let folder = workFolder(job)
-                    try await blocking { try DurableFiles.removeTree(folder) }
+                    try await removeJobFolders(job)
+                case .createSegments:
+                    try await createSegments(job)
+                case .cancelSegments:
+                    await cancelSegments(job)
+                case .segmentFinished:
+                    try await segmentFinished(job)
                 }
             } catch {
                 logger.error("job step failed; will try again", metadata: meta(job).merging(["step": "\(action)", "error": "\(error)"]) { a, _ in a })
@@ -286,7 +318,13 @@ public actor JobRunner: Service {
     }
 
     nonisolated func meta(_ job: Job) -> Logger.Metadata {
-        ["job": "\(job.id)", "name": "\(job.name)", "pipeline": "\(job.pipeline)", "state": "\(job.state.rawValue)"]
+        var m: Logger.Metadata = ["job": "\(job.id)", "name": "\(job.name)", "pipeline": "\(job.pipeline)", "state": "\(job.state.rawValue)"]
+        if let parent = job.parentID, let segment = job.segment {
+            m["job"] = "\(parent)"
+            m["segment_job"] = "\(job.id)"
+            m["segment"] = "\(segment.index)"
+        }
+        return m
     }
 }
 

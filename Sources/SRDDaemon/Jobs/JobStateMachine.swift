@@ -16,12 +16,20 @@ public enum JobEvent: Sendable, Equatable {
     case progress(JobProgress)
     /// A plan worker reported how the input is cut.
     case planned(SegmentPlan)
+    /// Every segment job of a cut job has finished (done, or cancelled on request); `starts`
+    /// counts the workers started for each segment.
+    case segmentsComplete(starts: [Int])
+    /// A segment job failed for good: the whole job fails with its reason.
+    case segmentFailed(reason: String)
     /// The worker child ended.
     case workerExited(WorkerOutcome)
     /// Output and metrics are in the outbox, fsynced.
     case published
     /// Publishing found the worker's output missing (work folder damaged by hand).
     case publishFailed(reason: String)
+    /// Publishing found no output because the unit ran on another node of the fleet, which went
+    /// silent before publishing it: its run folder is on that node's own disk.
+    case outputLost(reason: String)
     /// The input has been moved to done/ (or deleted).
     case archived
     /// The input has been moved to failed/ with its error report.
@@ -55,6 +63,12 @@ public enum JobAction: Sendable, Equatable {
     case quarantineInput
     /// Remove work/<id>/.
     case removeWorkFolder
+    /// Insert the segment jobs of a cut job that are not stored yet, then check on them.
+    case createSegments
+    /// Cancel the segment jobs of this job that have not finished (wherever they run).
+    case cancelSegments
+    /// A segment job ended: remove its scratch and check on its parent.
+    case segmentFinished
 }
 
 /// An event that makes no sense in the job's current stage.
@@ -110,7 +124,11 @@ public struct JobStateMachine: Sendable {
             if job.startedAt == nil { job.startedAt = now }
             let unit = job.nextUnit(cutting: cutting)
             job.unit = unit
-            if case .segment(let n) = unit, n < job.segmentStarts.count { job.segmentStarts[n] += 1 }
+            if job.isSegmentJob {
+                job.segmentStarts = [(job.segmentStarts.first ?? 0) + 1]
+            } else if case .segment(let n) = unit, n < job.segmentStarts.count {
+                job.segmentStarts[n] += 1
+            }
             return [.spawnWorker(unit: unit, attempt: job.attempts)]
 
         case (.run, .workerSpawned(let pid, let ticks)):
@@ -131,6 +149,20 @@ public struct JobStateMachine: Sendable {
             job.workerStartTicks = nil
             if job.cancelRequested { return finishUnsuccessfully(&job, .cancelled, "cancelled by request", now) }
             if case .succeeded(let summary) = outcome {
+                if job.isSegmentJob {
+                    job.state = .done
+                    job.stage = .finished
+                    job.error = nil
+                    job.finishedAt = now
+                    return [.segmentFinished]
+                }
+                if job.unit == .plan, let plan = job.segmentPlan, plan.isCut {
+                    // Each segment becomes a job any free worker (of any node) may take.
+                    job.stage = .segments
+                    job.attempts = 0
+                    job.error = nil
+                    return [.createSegments]
+                }
                 switch job.unit {
                 case .plan?, .segment?:
                     // One unit done; the next waits for a slot with fresh attempts.
@@ -176,11 +208,35 @@ public struct JobStateMachine: Sendable {
             }
             return stale.map { [$0] } ?? []
 
+        case (.segments, .segmentsComplete(let starts)):
+            job.segmentsDone = job.segmentPlan?.segments.count ?? starts.count
+            job.segmentStarts = starts
+            job.progress = nil
+            if job.cancelRequested { return finishUnsuccessfully(&job, .cancelled, "cancelled by request", now) }
+            job.stage = .wait  // for the join
+            return []
+        case (.segments, .segmentFailed(let reason)):
+            return [.cancelSegments] + finishUnsuccessfully(&job, job.quarantineState, reason, now)
+        case (.segments, .cancel):
+            job.cancelRequested = true
+            return [.cancelSegments]
+
         case (.publish, .published):
             job.stage = .archive
             return [.archiveInput]
         case (.publish, .publishFailed(let reason)):
             return finishUnsuccessfully(&job, .failed, reason, now)
+        case (.publish, .outputLost(let reason)):
+            // The unit is run again (a join only copies packets); not forever, though.
+            if job.attempts >= retry.maxAttempts {
+                return finishUnsuccessfully(&job, .failed, "output lost \(job.attempts) times: \(reason)", now)
+            }
+            job.stage = .wait
+            job.state = .queued
+            job.summary = nil
+            job.progress = nil
+            job.error = reason
+            return []
         case (.archive, .archived):
             job.stage = .finished
             job.state = .done
@@ -227,16 +283,26 @@ public struct JobStateMachine: Sendable {
         switch job.stage {
         case .claim: return [.completeClaim]
         case .wait: return []
+        case .segments: return [.createSegments]
         case .run: return (try? handle(.interrupted, job: &job, now: now)) ?? []
         case .publish: return [.publishOutput]
         case .archive: return [.archiveInput]
         case .quarantine: return [.quarantineInput]
-        case .finished: return [.removeWorkFolder]
+        case .finished: return job.isSegmentJob ? [.segmentFinished] : [.removeWorkFolder]  // never the parent's folder
         }
     }
 
     private func finishUnsuccessfully(_ job: inout Job, _ state: JobState, _ reason: String, _ now: Date) -> [JobAction] {
         assert(state == job.quarantineState, "a cancel request decides between cancelled and failed")
+        if job.isSegmentJob {
+            // A segment has no input of its own to keep: it ends, and its parent decides.
+            job.state = state
+            job.stage = .finished
+            job.error = reason
+            job.notBefore = nil
+            job.finishedAt = now
+            return [.segmentFinished]
+        }
         job.stage = .quarantine
         job.error = reason
         job.notBefore = nil

@@ -84,6 +84,13 @@ public final class JobStore: Sendable {
             // Two watchers (nodes) offered the same file: only one row may be claiming it.
             try db.execute(sql: "CREATE UNIQUE INDEX job_claiming ON job (source) WHERE stage = 'claim'")
         }
+        m.registerMigration("v5-segment-jobs") { db in
+            try db.alter(table: "job") { t in
+                t.add(column: "parentID", .integer).indexed()
+                t.add(column: "segment", .text)
+            }
+            try db.execute(sql: "CREATE UNIQUE INDEX job_segment ON job (source) WHERE parentID IS NOT NULL")
+        }
         return m
     }
 
@@ -126,7 +133,7 @@ public final class JobStore: Sendable {
     /// Jobs newest first, optionally only those in `states`.
     public func jobs(states: [JobState]?, limit: Int) async throws -> [Job] {
         try await pool.read { db in
-            var request = JobRecord.all().order(Column("id").desc).limit(limit)
+            var request = JobRecord.filter(Column("parentID") == nil).order(Column("id").desc).limit(limit)
             if let states { request = request.filter(states.map(\.rawValue).contains(Column("state"))) }
             return try request.fetchAll(db).map(\.job)
         }
@@ -143,12 +150,18 @@ public final class JobStore: Sendable {
     /// Number of jobs in each state.
     public func counts() async throws -> [JobState: Int] {
         try await pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state")
+            let rows = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job WHERE parentID IS NULL GROUP BY state")
             var result: [JobState: Int] = [:]
             for row in rows {
                 if let state = JobState(rawValue: row["state"]) { result[state] = row["n"] }
             }
             return result
+        }
+    }
+
+    public func children(of parent: Int64) async throws -> [Job] {
+        try await pool.read { db in
+            try JobRecord.filter(Column("parentID") == parent).order(Column("id")).fetchAll(db).map(\.job)
         }
     }
 
@@ -174,7 +187,7 @@ extension JobStore: JobStoring {
                 SELECT * FROM job WHERE stage <> 'finished' AND (
                     (owner IS NULL AND stage = 'wait' AND NOT cancelRequested AND (notBefore IS NULL OR notBefore <= :now))
                     OR (owner IS NOT NULL AND leaseUntil < :now))
-                ORDER BY id LIMIT 1
+                ORDER BY COALESCE(parentID, id), id LIMIT 1
                 """
             guard var job = try JobRecord.fetchOne(db, sql: sql, arguments: ["now": now])?.job else { return nil }
             job.owner = node
@@ -251,6 +264,8 @@ private struct JobRecord: FetchableRecord, MutablePersistableRecord {
         j.segmentPlan = (row["segmentPlan"] as String?).flatMap { try? JSONDecoder().decode(SegmentPlan.self, from: Data($0.utf8)) }
         j.segmentsDone = row["segmentsDone"]
         j.segmentStarts = (row["segmentStarts"] as String?).flatMap { try? JSONDecoder().decode([Int].self, from: Data($0.utf8)) } ?? []
+        j.parentID = row["parentID"]
+        j.segment = (row["segment"] as String?).flatMap { try? JSONDecoder().decode(VideoSegment.self, from: Data($0.utf8)) }
         j.version = row["version"]
         j.owner = row["owner"]
         j.leaseUntil = row["leaseUntil"]
@@ -286,6 +301,8 @@ private struct JobRecord: FetchableRecord, MutablePersistableRecord {
         container["segmentPlan"] = job.segmentPlan.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }
         container["segmentsDone"] = job.segmentsDone
         container["segmentStarts"] = try? String(decoding: JSONEncoder().encode(job.segmentStarts), as: UTF8.self)
+        container["parentID"] = job.parentID
+        container["segment"] = job.segment.flatMap { try? String(decoding: JSONEncoder().encode($0), as: UTF8.self) }
         container["version"] = job.version
         container["owner"] = job.owner
         container["leaseUntil"] = job.leaseUntil

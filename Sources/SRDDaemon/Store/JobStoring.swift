@@ -17,15 +17,18 @@ public protocol JobStoring: Sendable {
     /// (a node that lost its lease must not overwrite the one that took the job over).
     func update(_ job: Job) async throws -> Job
     func job(id: Int64) async throws -> Job?
-    /// Jobs newest first, optionally only those in `states`.
+    /// Jobs newest first, optionally only those in `states` (segment jobs are not listed).
     func jobs(states: [JobState]?, limit: Int) async throws -> [Job]
-    /// Jobs with something left to do, oldest first.
+    /// Jobs with something left to do, segment jobs included, oldest first.
     func unfinished() async throws -> [Job]
+    /// Jobs in each state (segment jobs are not counted).
     func counts() async throws -> [JobState: Int]
+    /// The segment jobs of a cut job, by segment.
+    func children(of parent: Int64) async throws -> [Job]
     /// True while a job is claiming `source`.
     func isClaiming(source: String) async throws -> Bool
 
-    /// Gives `node` the oldest job that needs one, with a lease until `now + leaseSeconds`: a
+    /// Gives `node` the oldest job that needs one (a cut job's segments in order, before later jobs), with a lease until `now + leaseSeconds`: a
     /// waiting job nobody owns (past its retry time), or any unfinished job whose owner's lease
     /// ran out (the owner died or was cut off). nil when there is none. Concurrent claimers
     /// never get the same job (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one writer).

@@ -53,7 +53,7 @@ public final class PostgresJobStore: JobStoring, @unchecked Sendable {
                                             database: database.isEmpty ? user : database, tls: .disable)
     }
 
-    /// Schema version 1, made once by whichever node starts first (an advisory lock serialises
+    /// The schema (version 1, then 2: segment jobs), made once by whichever node starts first (an advisory lock serialises
     /// nodes that start together).
     private func migrate() async throws {
         try await client.withTransaction(logger: logger) { db in
@@ -79,6 +79,13 @@ public final class PostgresJobStore: JobStoring, @unchecked Sendable {
                         heartbeat_at DOUBLE PRECISION NOT NULL, state TEXT NOT NULL, jobs INT NOT NULL, fps DOUBLE PRECISION NOT NULL)
                     """, logger: logger)
                 try await db.query("INSERT INTO srd_schema (version) VALUES (1)", logger: logger)
+            }
+            if version < 2 {
+                // Segment jobs: a cut job's segments as rows of their own, claimed one by one.
+                try await db.query("ALTER TABLE job ADD COLUMN parent_id BIGINT", logger: logger)
+                try await db.query("CREATE INDEX job_parent ON job (parent_id)", logger: logger)
+                try await db.query("CREATE UNIQUE INDEX job_segment ON job (source) WHERE parent_id IS NOT NULL", logger: logger)
+                try await db.query("INSERT INTO srd_schema (version) VALUES (2)", logger: logger)
             }
         }
     }
@@ -116,9 +123,10 @@ public final class PostgresJobStore: JobStoring, @unchecked Sendable {
         let rows: PostgresRowSequence
         do {
             rows = try await client.query("""
-            INSERT INTO job (version, state, stage, source, owner, lease_until, not_before, cancel_requested, doc)
+            INSERT INTO job (version, state, stage, source, owner, lease_until, not_before, cancel_requested, parent_id, doc)
             VALUES (1, \(job.state.rawValue), \(job.stage.rawValue), \(job.source), \(job.owner),
-                    \(job.leaseUntil?.timeIntervalSince1970), \(job.notBefore?.timeIntervalSince1970), \(job.cancelRequested), \(doc))
+                    \(job.leaseUntil?.timeIntervalSince1970), \(job.notBefore?.timeIntervalSince1970), \(job.cancelRequested),
+                    \(job.parentID), \(doc))
             RETURNING id
             """, logger: logger)
         } catch let e as PSQLError where e.serverInfo?[.sqlState] == "23505" {
@@ -156,11 +164,11 @@ public final class PostgresJobStore: JobStoring, @unchecked Sendable {
     public func jobs(states: [JobState]?, limit: Int) async throws -> [Job] {
         if let states {
             return try await fetch("""
-                SELECT id, version, owner, lease_until, doc FROM job WHERE state = ANY(\(states.map(\.rawValue)))
+                SELECT id, version, owner, lease_until, doc FROM job WHERE state = ANY(\(states.map(\.rawValue))) AND parent_id IS NULL
                 ORDER BY id DESC LIMIT \(limit)
                 """)
         }
-        return try await fetch("SELECT id, version, owner, lease_until, doc FROM job ORDER BY id DESC LIMIT \(limit)")
+        return try await fetch("SELECT id, version, owner, lease_until, doc FROM job WHERE parent_id IS NULL ORDER BY id DESC LIMIT \(limit)")
     }
 
     public func unfinished() async throws -> [Job] {
@@ -169,11 +177,15 @@ public final class PostgresJobStore: JobStoring, @unchecked Sendable {
 
     public func counts() async throws -> [JobState: Int] {
         var out: [JobState: Int] = [:]
-        let rows = try await client.query("SELECT state, COUNT(*)::BIGINT FROM job GROUP BY state", logger: logger)
+        let rows = try await client.query("SELECT state, COUNT(*)::BIGINT FROM job WHERE parent_id IS NULL GROUP BY state", logger: logger)
         for try await (state, n) in rows.decode((String, Int64).self) {
             if let s = JobState(rawValue: state) { out[s] = Int(n) }
         }
         return out
+    }
+
+    public func children(of parent: Int64) async throws -> [Job] {
+        try await fetch("SELECT id, version, owner, lease_until, doc FROM job WHERE parent_id = \(parent) ORDER BY id")
     }
 
     public func isClaiming(source: String) async throws -> Bool {
@@ -191,7 +203,7 @@ public final class PostgresJobStore: JobStoring, @unchecked Sendable {
                 SELECT id FROM job WHERE stage <> 'finished' AND (
                     (owner IS NULL AND stage = 'wait' AND NOT cancel_requested AND (not_before IS NULL OR not_before <= \(t)))
                     OR (owner IS NOT NULL AND lease_until < \(t)))
-                ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                ORDER BY COALESCE(parent_id, id), id LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING id, version, owner, lease_until, doc
             """).first
     }
