@@ -59,8 +59,9 @@ public struct JobProgress: Sendable, Codable, Equatable {
     }
 }
 
-/// One line a worker writes on stdout with `--progress json`, and the daemon reads back.
-public enum WorkerEvent: Sendable, Equatable {
+/// One line a worker writes on stdout with `--progress json`, and the daemon reads back: the
+/// event half of the worker contract (the request half is `WorkerRequest`), Codable on both sides.
+public enum WorkerEvent: Sendable, Equatable, Codable {
     /// `{"event":"progress","frames_done":...,"frames_total":...,"fps":...,"eta_seconds":...}`.
     case progress(JobProgress)
     /// `{"event":"done","output":...,"summary":{...}}`; summary as JSON text.
@@ -70,64 +71,54 @@ public enum WorkerEvent: Sendable, Equatable {
     /// `{"event":"plan","plan":{...}}`: how a `plan` request cut the input.
     case plan(SegmentPlan)
 
-    /// The event as one JSON line (no newline), keys sorted.
-    public var jsonLine: String {
-        var object: [String: Any]
-        switch self {
-        case .progress(let p):
-            object = ["event": "progress", "frames_done": p.framesDone]
-            if let f = p.fps { object["fps"] = (f * 100).rounded() / 100 }
-            if let t = p.framesTotal { object["frames_total"] = t }
-            if let e = p.etaSeconds { object["eta_seconds"] = (e * 10).rounded() / 10 }
-        case .done(let output, let summary):
-            object = ["event": "done"]
-            if let output { object["output"] = output }
-            if let summary, let data = summary.data(using: .utf8), let s = try? JSONSerialization.jsonObject(with: data) {
-                object["summary"] = s
-            }
-        case .error(let message):
-            object = ["event": "error", "message": message]
-        case .plan(let plan):
-            object = ["event": "plan"]
-            if let data = try? JSONEncoder().encode(plan), let p = try? JSONSerialization.jsonObject(with: data) {
-                object["plan"] = p
-            }
+    private enum Kind: String, Codable { case progress, done, error, plan }
+    private enum CodingKeys: String, CodingKey { case event, output, summary, message, plan }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch try c.decode(Kind.self, forKey: .event) {
+        case .progress: self = .progress(try JobProgress(from: decoder))
+        case .done:
+            let summary = try c.decodeIfPresent(JSONValue.self, forKey: .summary)
+            self = .done(output: try c.decodeIfPresent(String.self, forKey: .output), summary: summary.flatMap { $0 == .null ? nil : $0.text })
+        case .error: self = .error(try c.decodeIfPresent(String.self, forKey: .message) ?? "unknown error")
+        case .plan: self = .plan(try c.decode(SegmentPlan.self, forKey: .plan))
         }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
     }
 
-    /// Parses one stdout line; nil for lines that are not worker events.
-    public static func parse(line: String) -> WorkerEvent? {
-        guard let data = line.data(using: .utf8),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let event = object["event"] as? String
-        else { return nil }
-        func int(_ key: String) -> Int? { (object[key] as? NSNumber)?.intValue }
-        func double(_ key: String) -> Double? { (object[key] as? NSNumber)?.doubleValue }
-        switch event {
-        case "progress":
-            return .progress(JobProgress(
-                framesDone: int("frames_done") ?? 0, framesTotal: int("frames_total"),
-                fps: double("fps"), etaSeconds: double("eta_seconds")))
-        case "done":
-            var summary: String?
-            if let s = object["summary"], JSONSerialization.isValidJSONObject(s),
-                let d = try? JSONSerialization.data(withJSONObject: s, options: [.sortedKeys]) {
-                summary = String(decoding: d, as: UTF8.self)
-            }
-            return .done(output: object["output"] as? String, summary: summary)
-        case "error":
-            return .error(object["message"] as? String ?? "unknown error")
-        case "plan":
-            guard let p = object["plan"], JSONSerialization.isValidJSONObject(p),
-                  let data = try? JSONSerialization.data(withJSONObject: p),
-                  let plan = try? JSONDecoder().decode(SegmentPlan.self, from: data)
-            else { return nil }
-            return .plan(plan)
-        default:
-            return nil
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .progress(let p):
+            try c.encode(Kind.progress, forKey: .event)
+            // Rounded for the reader: fps to 0.01, the ETA to 0.1 s.
+            try JobProgress(framesDone: p.framesDone, framesTotal: p.framesTotal, fps: p.fps.map { ($0 * 100).rounded() / 100 },
+                            etaSeconds: p.etaSeconds.map { ($0 * 10).rounded() / 10 }).encode(to: encoder)
+        case .done(let output, let summary):
+            try c.encode(Kind.done, forKey: .event)
+            try c.encodeIfPresent(output, forKey: .output)
+            try c.encodeIfPresent(summary.flatMap(JSONValue.init(text:)), forKey: .summary)
+        case .error(let message):
+            try c.encode(Kind.error, forKey: .event)
+            try c.encode(message, forKey: .message)
+        case .plan(let plan):
+            try c.encode(Kind.plan, forKey: .event)
+            try c.encode(plan, forKey: .plan)
         }
+    }
+
+    /// The event as one JSON line (no newline), keys sorted.
+    public var jsonLine: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// Parses one stdout line; nil for lines that are not worker events (libav's own messages,
+    /// a future event kind).
+    public static func parse(line: String) -> WorkerEvent? {
+        guard line.hasPrefix("{"), let data = line.data(using: .utf8) else { return nil }
+        return try? JSONDecoder().decode(WorkerEvent.self, from: data)
     }
 
     /// Writes the event as one flushed stdout line (the daemon reads these from a pipe).

@@ -34,6 +34,10 @@ final class WorkerContractTests: XCTestCase {
             .progress(JobProgress(framesDone: 1)),
             .done(output: "/out/a.mkv", summary: #"{"frames":20,"psnr_y":31.5}"#),
             .error("input ends at 0.37 s of 2.02 s"),
+            .plan(SegmentPlan(segments: [
+                VideoSegment(index: 0, seekPTS: 0, warmupPTS: 0, startPTS: 0, endPTS: 512, firstFrame: 0, frames: 24, warmupFrames: 0),
+                VideoSegment(index: 1, seekPTS: 512, warmupPTS: 400, startPTS: 512, endPTS: nil, firstFrame: 24, frames: 30, warmupFrames: 8),
+            ], totalFrames: 54, uncutReason: nil)),
         ]
         for e in events {
             XCTAssertFalse(e.jsonLine.contains("\n"))
@@ -41,7 +45,12 @@ final class WorkerContractTests: XCTestCase {
         }
         XCTAssertEqual(WorkerEvent.progress(JobProgress(framesDone: 7, framesTotal: 20, fps: 3.25, etaSeconds: 4)).jsonLine,
                        #"{"eta_seconds":4,"event":"progress","fps":3.25,"frames_done":7,"frames_total":20}"#)
+        XCTAssertEqual(WorkerEvent.done(output: "/out/a.mkv", summary: #"{"frames":20,"psnr_y":31.5}"#).jsonLine,
+                       #"{"event":"done","output":"/out/a.mkv","summary":{"frames":20,"psnr_y":31.5}}"#, "the summary is an object, not a string")
+        XCTAssertEqual(WorkerEvent.parse(line: #"{"event":"progress","frames_done":3,"fps":2.5}"#),
+                       .progress(JobProgress(framesDone: 3, fps: 2.5)))
         XCTAssertNil(WorkerEvent.parse(line: "frame 3 done"))
+        XCTAssertNil(WorkerEvent.parse(line: #"{"event":"plan"}"#), "a plan event without its plan")
         XCTAssertNil(WorkerEvent.parse(line: #"{"event":"unknown"}"#))
     }
 }

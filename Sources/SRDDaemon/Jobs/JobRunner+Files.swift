@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SRDPipeline
 
 /// The runner's file moves: inbox -> work folder (claim), output -> outbox (publish), input ->
 /// done/ (archive) or failed/ with an error report (quarantine). Each step is durable (fsync)

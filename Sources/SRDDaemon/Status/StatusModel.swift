@@ -1,4 +1,5 @@
 import Foundation
+import SRDPipeline
 
 /// A job as the API, the status file and `srd status --json` show it (snake_case keys).
 public struct JobView: Sendable, Codable, Equatable {
