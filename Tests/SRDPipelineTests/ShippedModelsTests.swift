@@ -16,6 +16,7 @@ final class ShippedModelsTests: XCTestCase {
     static let cardSet5: [String: (scale: Int, psnr: Double)] = [
         "fast-x2": (2, 37.1996), "fast-x4": (4, 30.9688), "unet-x2": (2, 37.0479), "edsr-x2": (2, 37.4406),
         "edsr-x4": (4, 31.1394), "srresnet-x4": (4, 30.3584), "srgan-x4": (4, 29.3648), "real-x2": (2, 36.5698),
+        "real-x4": (4, 30.6515),
     ]
 
     func testEveryPresetResolvesToAModelOfItsScale() throws {

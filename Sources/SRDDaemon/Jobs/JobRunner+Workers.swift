@@ -177,7 +177,9 @@ extension JobRunner {
     }
 
     func killStale(pid: Int32, ticks: Int64?) async {
-        guard let current = WorkerProcess.startTicks(of: pid), ticks == nil || current == ticks else { return }
+        // The start time must match, so a recycled pid is never killed; in a fleet a job taken
+        // over may name another machine's process, so there an unknown start time kills nothing.
+        guard let current = WorkerProcess.startTicks(of: pid), ticks.map({ $0 == current }) ?? (node == nil) else { return }
         logger.notice("killing worker left from before the restart", metadata: ["pid": "\(pid)"])
         kill(-pid, SIGKILL)
         kill(pid, SIGKILL)
