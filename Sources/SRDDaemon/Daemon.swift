@@ -46,7 +46,8 @@ public struct Daemon: Sendable {
         let live = LiveConfiguration(config)
         let store: any JobStoring
         if let url = config.jobStore {
-            store = try await PostgresJobStore(url: url, logger: logger)
+            // Every call answers within 5 s, database down or not.
+            store = BoundedJobStore(try await PostgresJobStore(url: url, logger: logger), seconds: 5)
         } else {
             store = try JobStore(path: config.database)
         }

@@ -177,4 +177,23 @@ final class FleetTests: XCTestCase {
         XCTAssertEqual(shared.files(under: "jobs"), [], "the job's folder removed")
         for node in nodes { XCTAssertNotNil(node.stop()) }
     }
+
+    /// With PostgreSQL gone, a node still stops promptly on SIGTERM (every store call is bounded:
+    /// the client alone retried for about a minute, and the stop took 67 s).
+    func testANodeStopsPromptlyWhenTheDatabaseIsGone() throws {
+        let server = try postgres()
+        let shared = try TestFolder("testFleetDatabaseGone")
+        let a = try makeDaemon(config: "job_store: \(server.url)\nlease_seconds: 2\nworkers: 1\n" + folders(shared.path, node: "a") + "\nnode_name: a",
+                               name: "testFleetDatabaseGoneA")
+        try a.start()
+        XCTAssertTrue(waitUntil(timeout: 10, "the node registered") { (try? a.client.status())?.nodes?.isEmpty == false }, a.logs)
+        server.stop()
+        Thread.sleep(forTimeInterval: 3)  // the loop is now waiting on the unreachable store
+        let started = Date()
+        XCTAssertNotNil(a.stop(timeout: 25), "srd serve did not stop within 25 s of SIGTERM: " + a.logs)
+        XCTAssertTrue(a.logs.contains("did not answer within"), a.logs)
+        let took = Date().timeIntervalSince(started)
+        print("srd serve stopped \(String(format: "%.1f", took)) s after SIGTERM with the database gone")
+        XCTAssertLessThan(took, 25)
+    }
 }

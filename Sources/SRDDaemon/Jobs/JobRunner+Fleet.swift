@@ -8,6 +8,9 @@ import Logging
 /// a restart would.
 extension JobRunner {
     var leaseSeconds: Double { configuration.current.leaseSeconds }
+    /// How long a heartbeat or claim waits on the store: a third of the lease (at least 2 s), and
+    /// 2 s once stopping, so an unreachable database neither stalls the loop nor a SIGTERM.
+    var storeTimeout: Double { stopping ? 2 : max(2, leaseSeconds / 3) }
 
     /// Claims jobs from the shared store while workers are free (one store round trip each); after
     /// finding nothing it asks again only after half a second, not every scheduling tick.
@@ -16,7 +19,12 @@ extension JobRunner {
         for _ in 0..<free {
             let claimed: Job?
             do {
-                claimed = try await store.claim(node: node, leaseSeconds: leaseSeconds, now: clock.now())
+                // A claim that answers after the timeout is not lost: its lease runs out unrenewed
+                // and the job comes back to the fleet.
+                let (store, lease, now) = (self.store, leaseSeconds, clock.now())
+                claimed = try await bounded(storeTimeout, "the job store (claiming)") {
+                    try await store.claim(node: node, leaseSeconds: lease, now: now)
+                }
             } catch {
                 logger.error("cannot claim from the job store", metadata: ["error": "\(error)"])
                 return
@@ -48,18 +56,27 @@ extension JobRunner {
         lastHeartbeat = now
         let held = Array(cache.keys)
         do {
-            let renewed = Set(try await store.renewLeases(node: node, ids: held, leaseSeconds: leaseSeconds, now: clock.now()))
+            let (store, lease, now, limit) = (self.store, leaseSeconds, clock.now(), storeTimeout)
+            let renewed = Set(try await bounded(limit, "the job store (renewing leases)") {
+                try await store.renewLeases(node: node, ids: held, leaseSeconds: lease, now: now)
+            })
             for id in held where !renewed.contains(id) && cache[id] != nil { letGo(id, reason: "its lease was taken over") }
-            await checkWaitingCutJobs()
-            for id in await adoptRemoteChanges(renewed.sorted()) {
+            if !stopping {
+                await checkWaitingCutJobs()
+            }
+            for id in stopping ? [] : await adoptRemoteChanges(renewed.sorted()) {
                 logger.notice("cancel requested from another node", metadata: ["job": "\(id)"])
                 await send(.cancel, to: id)
             }
             let fps = cache.values.compactMap { $0.state == .running ? $0.progress?.fps : nil }.reduce(0, +)
-            try await store.register(NodeRecord(
+            let record = NodeRecord(
                 name: node, host: ProcessInfo.processInfo.hostName, pid: getpid(), startedAt: startedAt, heartbeatAt: clock.now(),
-                state: stopping ? "stopped" : "running", jobs: cache.count, fps: fps))
-            metrics.setNodes(try await store.nodes(), now: clock.now())
+                state: stopping ? "stopped" : "running", jobs: cache.count, fps: fps)
+            let nodes = try await bounded(limit, "the job store (registering the node)") {
+                try await store.register(record)
+                return try await store.nodes()
+            }
+            metrics.setNodes(nodes, now: clock.now())
         } catch {
             logger.error("heartbeat to the job store failed", metadata: ["error": "\(error)"])
         }

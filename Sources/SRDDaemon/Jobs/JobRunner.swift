@@ -91,6 +91,9 @@ public actor JobRunner: Service {
             await send(.recover, to: id)
         }
         await heartbeat()
+        // A SIGTERM that came while the heartbeat waited on the store ends the loop without
+        // another round trip (with the database down, each costs up to the store's timeout).
+        guard !Task.isShuttingDownGracefully else { return }
         await startReadyJobs()
     }
 
@@ -101,7 +104,12 @@ public actor JobRunner: Service {
             logger.notice("stopping workers", metadata: ["count": "\(workers.count)", "grace_seconds": "\(grace)"])
         }
         for worker in workers.values { worker.stop(grace: grace) }
-        for consumer in consumers.values { await consumer.value }
+        // Each consumer stores its worker's end; with the store unreachable that would wait
+        // for the database client's own retries, so the wait is bounded (the job's lease or
+        // its stored stage covers an end that was not stored).
+        for consumer in consumers.values {
+            _ = try? await bounded(grace + 5, "a stopping worker") { await consumer.value }
+        }
         if node != nil {
             lastHeartbeat = -.infinity
             await heartbeat()  // the node's row says "stopped"
