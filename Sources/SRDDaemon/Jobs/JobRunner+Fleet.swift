@@ -10,7 +10,9 @@ extension JobRunner {
     var leaseSeconds: Double { configuration.current.leaseSeconds }
     /// How long a heartbeat or claim waits on the store: a third of the lease (at least 2 s), and
     /// 2 s once stopping, so an unreachable database neither stalls the loop nor a SIGTERM.
-    var storeTimeout: Double { stopping ? 2 : max(2, leaseSeconds / 3) }
+    var storeTimeout: Double { leaving ? 2 : max(2, leaseSeconds / 3) }
+    /// Stopping, or asked to (SIGTERM) while the loop is still in a heartbeat.
+    var leaving: Bool { stopping || Task.isShuttingDownGracefully }
 
     /// Claims jobs from the shared store while workers are free (one store round trip each); after
     /// finding nothing it asks again only after half a second, not every scheduling tick.
@@ -61,10 +63,10 @@ extension JobRunner {
                 try await store.renewLeases(node: node, ids: held, leaseSeconds: lease, now: now)
             })
             for id in held where !renewed.contains(id) && cache[id] != nil { letGo(id, reason: "its lease was taken over") }
-            if !stopping {
+            if !leaving {
                 await checkWaitingCutJobs()
             }
-            for id in stopping ? [] : await adoptRemoteChanges(renewed.sorted()) {
+            for id in leaving ? [] : await adoptRemoteChanges(renewed.sorted()) {
                 logger.notice("cancel requested from another node", metadata: ["job": "\(id)"])
                 await send(.cancel, to: id)
             }

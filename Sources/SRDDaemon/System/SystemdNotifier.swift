@@ -71,9 +71,11 @@ public struct SystemdNotifierService: Service {
         var lastStatus = ""
         let period = min(watchdog ?? 2, 2)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if let snapshot = try? await runner.snapshot() {
+            // Nothing before READY=1: while recovery runs the counts are not known yet, and
+            // systemd arms the watchdog only once the service is ready.
+            if let snapshot = try? await runner.snapshot(), ready || snapshot.daemon.state == "running" {
                 var lines: [String] = []
-                if !ready, snapshot.daemon.state == "running" {
+                if !ready {
                     lines.append("READY=1")
                     lines.append("MAINPID=\(getpid())")
                     ready = true
