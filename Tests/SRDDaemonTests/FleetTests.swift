@@ -26,6 +26,14 @@ final class FleetTests: XCTestCase {
             + ["job_folders: \(root)/jobs", "work: \(root)/work-\(node)"]).joined(separator: "\n")
     }
 
+    /// A lossless x264 preset in `shared`, the nodes' default: crf 0 is lossless at 8 bits, so the
+    /// decoded frames are the pipeline's own and runs compare exactly (lossy x264 output varied
+    /// between identical runs here, fleet or not). Returns the configuration lines naming it.
+    private func losslessPreset(in shared: TestFolder) throws -> String {
+        try shared.write("presets/lossless-x2.yaml", "model: bicubic\nscale: 2\nencode:\n  codec: libx264\n  crf: 0\n  preset: veryfast\n")
+        return "pipelines: [\(shared.path)/presets]\ndefault_pipeline: lossless-x2"
+    }
+
     private func postgres() throws -> PostgresTestServer {
         do { return try PostgresTestServer() } catch {
             throw XCTSkip("no PostgreSQL server for the fleet test: \(error)")
@@ -37,11 +45,7 @@ final class FleetTests: XCTestCase {
         let server = try postgres()
         defer { server.stop() }
         let shared = try TestFolder("testFleetShared")
-        // Lossless x264 (crf 0 is lossless at 8 bits): the decoded frames are the pipeline's own,
-        // so fleet and single machine compare exactly (lossy x264 output varied between identical
-        // runs here, fleet or not).
-        try shared.write("presets/lossless-x2.yaml", "model: bicubic\nscale: 2\nencode:\n  codec: libx264\n  crf: 0\n  preset: veryfast\n")
-        let presets = "pipelines: [\(shared.path)/presets]\ndefault_pipeline: lossless-x2"
+        let presets = try losslessPreset(in: shared)
         let names = (0..<10).map { "f\($0).mp4" }
         for (i, name) in names.enumerated() { try makeInput(shared.path + "/staging/" + name, index: i) }
         let common = presets + "\njob_store: \(server.url)\nlease_seconds: 2\nworkers: 1\nsegment_seconds: 1"
@@ -149,8 +153,7 @@ final class FleetTests: XCTestCase {
         let server = try postgres()
         defer { server.stop() }
         let shared = try TestFolder("testFleetOneFilm")
-        try shared.write("presets/lossless-x2.yaml", "model: bicubic\nscale: 2\nencode:\n  codec: libx264\n  crf: 0\n  preset: veryfast\n")
-        let common = "pipelines: [\(shared.path)/presets]\ndefault_pipeline: lossless-x2\njob_store: \(server.url)\nlease_seconds: 2\nworkers: 1\nsegment_seconds: 1"
+        let common = try losslessPreset(in: shared) + "\njob_store: \(server.url)\nlease_seconds: 2\nworkers: 1\nsegment_seconds: 1"
         let nodes = try ["a", "b"].map { try makeDaemon(config: common + "\n" + folders(shared.path, node: $0) + "\nnode_name: \($0)", name: "testFleetFilm\($0)") }
         for node in nodes { try node.start() }
         let scratch = try TemporaryDirectory(prefix: "srd-fleet-film")

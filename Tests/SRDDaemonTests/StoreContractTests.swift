@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SRDDaemon
+import SRDMedia
 import SRDPipeline
 import SRDTesting
 import XCTest
@@ -107,6 +108,46 @@ final class StoreContractTests: XCTestCase {
         XCTAssertEqual(unfinished.count, 11)
         let queued = try await store.jobs(states: [.queued], limit: 100)
         XCTAssertEqual(queued.count, 11)
+
+        // Two nodes offered the same inbox file: one row claims it, the other insert is refused.
+        let claiming = try await store.insert(newJob("dup.mp4"))
+        do {
+            _ = try await stores.last!.insert(newJob("dup.mp4"))
+            XCTFail("a second job claiming the same file must be refused")
+        } catch is JobStoreDuplicateClaim {}
+        try await store.delete(id: claiming.id)
+
+        // Segment jobs: rows of their own under their parent, never listed or counted as jobs,
+        // one per segment, and a film's segments are claimed before jobs that came after it.
+        var film = try await waiting(store, "film.mp4")
+        let next = try await waiting(store, "next.mp4")
+        film.stage = .segments
+        film.state = .running
+        film = try await store.update(film)
+        let countsBefore = try await store.counts()
+        var segment = newJob("film.mp4")
+        segment.source = "/in/film.mp4#job-\(film.id)-segment-0"
+        segment.parentID = film.id
+        segment.segment = VideoSegment(index: 0, seekPTS: 0, warmupPTS: 0, startPTS: 0, endPTS: 512, firstFrame: 0, frames: 24, warmupFrames: 0)
+        segment.stage = .wait
+        segment = try await store.insert(segment)
+        do {
+            _ = try await stores.last!.insert(segment)
+            XCTFail("a second row for the same segment must be refused")
+        } catch is JobStoreDuplicateClaim {}
+        let children = try await stores.last!.children(of: film.id)
+        XCTAssertEqual(children.map(\.id), [segment.id])
+        XCTAssertEqual(children.first?.segment?.frames, 24)
+        let countsAfter = try await store.counts()
+        XCTAssertEqual(countsAfter, countsBefore, "a segment job is not counted")
+        let listed = try await store.jobs(limit: 200)
+        XCTAssertFalse(listed.contains { $0.id == segment.id }, "a segment job is not listed")
+        let open = try await store.unfinished()
+        XCTAssertTrue(open.contains { $0.id == segment.id }, "but recovered like any unfinished job")
+        let firstClaim = try await store.claim(node: "n", leaseSeconds: 30, now: t0.addingTimeInterval(67))
+        XCTAssertEqual(firstClaim?.id, segment.id, "the earlier film's segment before the later job")
+        let secondClaim = try await store.claim(node: "n", leaseSeconds: 30, now: t0.addingTimeInterval(67))
+        XCTAssertEqual(secondClaim?.id, next.id)
     }
 
     func testSQLiteStore() async throws {

@@ -27,6 +27,12 @@ extension JobRunner {
         job.pipeline == configuration.current.defaultPipeline ? "" : "/" + job.pipeline
     }
 
+    /// Removes this node's scratch of the job (its run folders).
+    func removeScratch(_ job: Job) async throws {
+        let scratch = scratchFolder(job)
+        try await blocking { try DurableFiles.removeTree(scratch) }
+    }
+
     /// Removes the job's folders (its durable files and this node's scratch).
     func removeJobFolders(_ job: Job) async throws {
         let folders = Set([jobFolder(job), scratchFolder(job)])
@@ -155,4 +161,3 @@ extension JobRunner {
         logger.notice("input moved to failed", metadata: meta(job).merging(["path": "\(destination)"]) { a, _ in a })
     }
 }
-

@@ -91,9 +91,9 @@ extension JobRunner {
             for job in try await store.jobs(states: [.queued, .running], limit: 50) where unfinished[job.id] == nil { unfinished[job.id] = job }
         }
         var active: [Job] = []
-        for job in unfinished.values where !job.state.isTerminal && !job.isSegmentJob { active.append(await withSegmentProgress(job)) }
-        active = active
+        let shown = unfinished.values.filter { !$0.state.isTerminal && !$0.isSegmentJob }
             .sorted { ($0.state == .running ? 0 : 1, $0.id) < ($1.state == .running ? 0 : 1, $1.id) }
+        for job in shown.prefix(50) { active.append(await withSegmentProgress(job)) }
         let recent = try await store.jobs(states: [.done, .failed, .cancelled], limit: 10)
         return StatusSnapshot(
             version: 1,
@@ -104,7 +104,7 @@ extension JobRunner {
                 inbox: config.inbox, outbox: config.outbox, node: node
             ),
             counts: Dictionary(uniqueKeysWithValues: JobState.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
-            active: Array(active.prefix(50)).map(JobView.init),
+            active: active.map(JobView.init),
             recent: recent.map(JobView.init),
             nodes: node == nil ? nil : try await store.nodes(),
             updatedAt: clock.now()

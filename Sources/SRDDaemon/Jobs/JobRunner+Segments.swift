@@ -13,7 +13,8 @@ extension JobRunner {
     /// doing this at once from adding one twice).
     func createSegments(_ parent: Job) async throws {
         guard let plan = parent.segmentPlan, plan.isCut else { return }
-        let stored = Set(try await store.children(of: parent.id).compactMap(\.segment?.index))
+        let children = try await store.children(of: parent.id)
+        let stored = Set(children.compactMap(\.segment?.index))
         var added = 0
         for segment in plan.segments where !stored.contains(segment.index) {
             do {
@@ -27,18 +28,26 @@ extension JobRunner {
         if added > 0 {
             logger.info("segments queued", metadata: meta(parent).merging(["segments": "\(added)"]) { a, _ in a })
         }
-        await checkSegments(parent.id)
+        // Nothing added: the children just read are the ones to check.
+        await checkSegments(parent.id, children: added == 0 ? children : nil)
+    }
+
+    /// The segment jobs of `parentID` by segment, each as this node holds it if it does (the
+    /// cache is ahead of the store by the progress writes it throttles).
+    func currentChildren(of parentID: Int64, stored: [Job]? = nil) async -> [Job]? {
+        var rows = stored
+        if rows == nil { rows = try? await store.children(of: parentID) }
+        return rows?.map { cache[$0.id] ?? $0 }.sorted { ($0.segment?.index ?? 0) < ($1.segment?.index ?? 0) }
     }
 
     /// Moves a cut job on once its segments have all finished: to the join when they are done
     /// (or to failed/ when it was cancelled), to failed/ as soon as one failed for good.
-    func checkSegments(_ parentID: Int64) async {
+    func checkSegments(_ parentID: Int64, children stored: [Job]? = nil) async {
         var found = cache[parentID]
         if found == nil { found = try? await store.job(id: parentID) }
         guard let parent = found, parent.stage == .segments, let plan = parent.segmentPlan,
-              let stored = try? await store.children(of: parentID), stored.count >= plan.segments.count
+              let children = await currentChildren(of: parentID, stored: stored), children.count >= plan.segments.count
         else { return }
-        let children = stored.map { cache[$0.id] ?? $0 }.sorted { ($0.segment?.index ?? 0) < ($1.segment?.index ?? 0) }
         if !parent.cancelRequested, let failed = children.first(where: { $0.state == .failed || $0.state == .cancelled }) {
             let reason = "segment \((failed.segment?.index ?? 0) + 1) of \(plan.segments.count): \(failed.error ?? failed.state.rawValue)"
             await send(.segmentFailed(reason: reason), to: parentID)
@@ -64,8 +73,7 @@ extension JobRunner {
 
     /// A segment job ended (done, failed or cancelled): its scratch goes, its parent is checked.
     func segmentFinished(_ child: Job) async throws {
-        let scratch = scratchFolder(child)
-        try await blocking { try DurableFiles.removeTree(scratch) }
+        try await removeScratch(child)
         if let parent = child.parentID { await checkSegments(parent) }
     }
 
@@ -84,9 +92,8 @@ extension JobRunner {
     /// running segment as its unit and worker (its `owner` stays nil: nobody holds it).
     func withSegmentProgress(_ job: Job) async -> Job {
         guard job.stage == .segments, let plan = job.segmentPlan,
-              let children = try? await store.children(of: job.id) else { return job }
+              let current = await currentChildren(of: job.id) else { return job }
         var view = job
-        let current = children.map { cache[$0.id] ?? $0 }.sorted { ($0.segment?.index ?? 0) < ($1.segment?.index ?? 0) }
         view.segmentsDone = current.filter { $0.state == .done }.count
         view.segmentStarts = current.map { $0.segmentStarts.first ?? 0 }
         let frames = current.map { $0.state == .done ? ($0.segment?.frames ?? 0) : ($0.progress?.framesDone ?? 0) }.reduce(0, +)

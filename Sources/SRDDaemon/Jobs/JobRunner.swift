@@ -143,7 +143,7 @@ public actor JobRunner: Service {
     }
 
     func lowDiskReason(_ config: DaemonConfiguration) -> String? {
-        for folder in config.jobFilesApart ? [config.work, config.jobRoot, config.outbox] : [config.work, config.outbox] {
+        for folder in [config.work, config.outbox] + (config.jobFilesApart ? [config.jobRoot] : []) {
             if let free = DurableFiles.freeBytes(folder), free < config.limits.minFreeDiskBytes {
                 return "low disk space in \(folder): \(free / 1_048_576) MiB free, \(config.limits.minFreeDiskBytes / 1_048_576) MiB required"
             }
@@ -214,13 +214,9 @@ public actor JobRunner: Service {
                     // Still ours? Then another node only asked to cancel it: take that and write again.
                     guard let node, let stored = try await store.job(id: id), stored.owner == node else { throw JobStoreConflict(id: id, expected: job.version) }
                     job.version = stored.version
-                    if stored.cancelRequested && !job.cancelRequested {
-                        job.cancelRequested = true
-                        if job.stage == .run { actions.append(.stopWorker) }
-                        if job.stage == .wait, let more = try? machine.handle(.cancel, job: &job, now: clock.now()) {
-                            actions += more
-                            _ = assignOwnership(&job)
-                        }
+                    if stored.cancelRequested && !job.cancelRequested, let more = try? machine.handle(.cancel, job: &job, now: clock.now()) {
+                        actions += more  // the cancel transition of whatever stage the job is in now
+                        _ = assignOwnership(&job)
                         logger.notice("cancel requested from another node", metadata: meta(job))
                     }
                     job = try await store.update(job)
@@ -243,8 +239,7 @@ public actor JobRunner: Service {
             // Finished, or (fleet) waiting and released to whichever node has a worker free:
             // this node's run folders of it are of no more use (the job's files are shared).
             if node != nil, job.stage == .wait || job.stage == .segments, configuration.current.jobFilesApart {
-                let scratch = scratchFolder(job)
-                try? await blocking { try DurableFiles.removeTree(scratch) }
+                try? await removeScratch(job)
             }
             cache[id] = nil
             lastPersisted[id] = nil

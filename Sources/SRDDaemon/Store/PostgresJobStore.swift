@@ -120,19 +120,19 @@ public final class PostgresJobStore: JobStoring, @unchecked Sendable {
         var job = job
         job.version = 1
         let doc = try Self.document(job)
-        let rows: PostgresRowSequence
         do {
-            rows = try await client.query("""
+            let rows = try await client.query("""
             INSERT INTO job (version, state, stage, source, owner, lease_until, not_before, cancel_requested, parent_id, doc)
             VALUES (1, \(job.state.rawValue), \(job.stage.rawValue), \(job.source), \(job.owner),
                     \(job.leaseUntil?.timeIntervalSince1970), \(job.notBefore?.timeIntervalSince1970), \(job.cancelRequested),
                     \(job.parentID), \(doc))
             RETURNING id
             """, logger: logger)
+            // The unique-index violation arrives with the rows, not with the query call.
+            for try await id in rows.decode(Int64.self) { job.id = id }
         } catch let e as PSQLError where e.serverInfo?[.sqlState] == "23505" {
             throw JobStoreDuplicateClaim(source: job.source)
         }
-        for try await id in rows.decode(Int64.self) { job.id = id }
         return job
     }
 

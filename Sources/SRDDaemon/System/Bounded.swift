@@ -12,15 +12,14 @@ public struct TimedOut: Error, CustomStringConvertible, Equatable {
 /// fleet: while PostgreSQL is unreachable its client retries a connection for about a minute, and
 /// neither the runner's loop nor a SIGTERM may wait that long.
 func bounded<T: Sendable>(_ seconds: Double, _ what: String, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    let gate = ResumeOnce<T>()
-    return try await withCheckedThrowingContinuation { continuation in
-        gate.set(continuation)
+    try await withCheckedThrowingContinuation { continuation in
+        let once = ResumeOnce(continuation)
         let work = Task {
-            do { gate.resume(with: .success(try await operation())) } catch { gate.resume(with: .failure(error)) }
+            do { once.resume(with: .success(try await operation())) } catch { once.resume(with: .failure(error)) }
         }
         Task {
             try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
-            if gate.resume(with: .failure(TimedOut(what: what, seconds: seconds))) { work.cancel() }
+            if once.resume(with: .failure(TimedOut(what: what, seconds: seconds))) { work.cancel() }
         }
     }
 }
@@ -29,30 +28,17 @@ func bounded<T: Sendable>(_ seconds: Double, _ what: String, _ operation: @escap
 private final class ResumeOnce<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var continuation: CheckedContinuation<T, Error>?
-    private var pending: Result<T, Error>?
-    private var done = false
 
-    func set(_ c: CheckedContinuation<T, Error>) {
-        lock.lock()
-        if let pending { lock.unlock(); c.resume(with: pending); return }
-        continuation = c
-        lock.unlock()
-    }
+    init(_ continuation: CheckedContinuation<T, Error>) { self.continuation = continuation }
 
     /// True when this call was the one that resumed.
     @discardableResult
     func resume(with result: Result<T, Error>) -> Bool {
         lock.lock()
-        guard !done else { lock.unlock(); return false }
-        done = true
-        if let c = continuation {
-            continuation = nil
-            lock.unlock()
-            c.resume(with: result)
-        } else {
-            pending = result
-            lock.unlock()
-        }
-        return true
+        let c = continuation
+        continuation = nil
+        lock.unlock()
+        c?.resume(with: result)
+        return c != nil
     }
 }
